@@ -1,0 +1,16 @@
+# SoTicket for Odoo — developer commands. See README.md.
+PYTHON ?= python3
+DEV = $(PYTHON) tools/soticket_dev.py
+
+.PHONY: run test lint env
+run:  ## serve the demo venue on http://localhost:8069
+	$(DEV) run
+
+test:  ## the whole suite: Odoo tests + tours in a fresh database, then pytest tests/
+	$(DEV) test $(TEST_ARGS)
+
+lint:  ## ruff + pylint-odoo
+	$(DEV) lint
+
+env:  ## show which Odoo, venv and PostgreSQL are used
+	$(DEV) env
