@@ -1,2 +1,3 @@
 # Part of SoTicket. See LICENSE file for full copyright and licensing details.
+from . import eticket_pdf
 from . import ticket_code
