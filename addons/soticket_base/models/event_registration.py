@@ -46,6 +46,10 @@ class EventRegistration(models.Model):
     ticket_number = fields.Integer(
         "Ticket number", copy=False, readonly=True, aggregator=None,
         help="Uninterrupted sequence per venue (CGI art. 290 quater), given once the sale is committed.")
+    sold_at = fields.Datetime(
+        "Sold on", copy=False, readonly=True, index=True,
+        help="When the sale committed (set with the ticket number); revenue statements count sales by this date.")
+    refunded_at = fields.Datetime("Refunded on", copy=False, readonly=True)
     sale_channel = fields.Selection(
         [("web", "Website"), ("backoffice", "Back office"), ("box_office", "Box office"), ("resale", "Resale")],
         "Sales channel", compute="_compute_sale_channel", store=True)
@@ -130,6 +134,11 @@ class EventRegistration(models.Model):
             self._schedule_numbering()
         return res
 
+    def _mark_refunded(self):
+        """Called by the refund flows (POS refund, resale, credit note): the ticket is
+        cancelled and its price counts as refunded in the revenue statements."""
+        self.sudo().write({"refunded": True, "refunded_at": fields.Datetime.now(), "state": "cancel"})
+
     def _bump_code_version(self):
         for reg in self:
             reg.ticket_code_version += 1
@@ -191,7 +200,7 @@ class EventRegistration(models.Model):
             cr.execute("SELECT pg_advisory_xact_lock(%s, %s)", [NUMBER_LOCK_SPACE, company_id])
             cr.execute(SQL(
                 """
-                UPDATE event_registration r SET ticket_number = n.num
+                UPDATE event_registration r SET ticket_number = n.num, sold_at = now() AT TIME ZONE 'UTC'
                   FROM (SELECT id, (SELECT coalesce(max(ticket_number), 0) FROM event_registration
                                      WHERE company_id = %(company)s) + row_number() OVER (ORDER BY id) AS num
                           FROM event_registration
@@ -206,7 +215,7 @@ class EventRegistration(models.Model):
         if missing:
             self.env.flush_all()
             self._number_tickets(self.env.cr, set(missing.company_id.ids))
-            missing.invalidate_recordset(["ticket_number"])
+            missing.invalidate_recordset(["ticket_number", "sold_at"])
 
     # ------------------------------------------------------------------ access
     def _ticket_access_token(self):
