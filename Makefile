@@ -2,7 +2,7 @@
 PYTHON ?= python3
 DEV = $(PYTHON) tools/soticket_dev.py
 
-.PHONY: run test lint env
+.PHONY: run test lint env i18n
 run:  ## serve the demo venue on http://localhost:8069
 	$(DEV) run
 
@@ -14,3 +14,6 @@ lint:  ## ruff + pylint-odoo
 
 env:  ## show which Odoo, venv and PostgreSQL are used
 	$(DEV) env
+
+i18n:  ## refresh each addon's .pot and merge new terms into i18n/fr.po
+	$(DEV) i18n

@@ -454,6 +454,54 @@ def cmd_lint(_args):
     return 1 if rc else 0
 
 
+# Runs inside the venv: export each addon's terms to the .pot path given as addon=path.
+I18N_SCRIPT = """
+import sys, odoo
+from odoo.tools.translate import trans_export
+odoo.tools.config.parse_config(sys.argv[1:2])
+registry = odoo.modules.registry.Registry(sys.argv[2])
+with registry.cursor() as cr:
+    for pair in sys.argv[3:]:
+        addon, path = pair.split("=", 1)
+        with open(path, "wb") as out:
+            trans_export(False, [addon], out, "po", cr)
+"""
+COUNT_UNTRANSLATED = "import sys, polib; print(len(polib.pofile(sys.argv[1]).untranslated_entries()))"
+
+
+def cmd_i18n(_args):
+    """Refresh each addon's i18n/<addon>.pot and merge new terms into i18n/fr.po (translations kept)."""
+    odoo, pg = bootstrap()
+    mods = soticket_addons()
+    db = f"{TEST_DB_PREFIX}i18n_{uuid.uuid4().hex[:6]}"
+    LOCAL.mkdir(exist_ok=True)
+    conf = LOCAL / f"i18n-{db}.conf"
+    write_odoo_conf(odoo, pg, db, conf, free_port())
+    pots = {}
+    for addon in mods:
+        (ADDONS / addon / "i18n").mkdir(exist_ok=True)
+        pots[addon] = ADDONS / addon / "i18n" / f"{addon}.pot"
+    try:
+        subprocess.run(odoo_base_cmd(odoo, pg, db) + ["-i", ",".join(mods), "--without-demo=all", "--stop-after-init",
+                                                      "--log-level=warn"], check=True)
+        subprocess.run([str(venv_python()), "-c", I18N_SCRIPT, f"--config={conf}", db,
+                        *(f"{addon}={pot}" for addon, pot in pots.items())], check=True)
+    finally:
+        psql(pg, f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+        conf.unlink(missing_ok=True)
+    for addon, pot in pots.items():
+        fr = pot.parent / "fr.po"
+        if fr.exists():
+            subprocess.run(["msgmerge", "--quiet", "--no-fuzzy-matching", "--update", "--backup=none", str(fr),
+                            str(pot)], check=True)
+        else:
+            shutil.copy(pot, fr)
+        missing = subprocess.run([str(venv_python()), "-c", COUNT_UNTRANSLATED, str(fr)],
+                                 check=True, capture_output=True, text=True).stdout.strip()
+        say(f"{addon}: {pot.name} refreshed; i18n/fr.po has {missing} untranslated term(s)")
+    return 0
+
+
 def main():
     parser = argparse.ArgumentParser(prog="soticket_dev")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -464,6 +512,7 @@ def main():
     test.add_argument("--keep-db", action="store_true", help="keep the test database for inspection")
     test.add_argument("-v", "--verbose", action="store_true", help="echo the whole Odoo log")
     sub.add_parser("lint", help="ruff and pylint-odoo")
+    sub.add_parser("i18n", help="refresh the .pot files and merge new terms into i18n/fr.po")
     sub.add_parser("env", help="print what was found (Odoo, venv, PostgreSQL)")
     args = parser.parse_args()
     try:
@@ -473,6 +522,8 @@ def main():
             return cmd_test(args)
         if args.command == "lint":
             return cmd_lint(args)
+        if args.command == "i18n":
+            return cmd_i18n(args)
         odoo, pg = bootstrap()
         print(json.dumps({"odoo": str(odoo), "venv": str(VENV), "pg": pg}, indent=2))
         return 0

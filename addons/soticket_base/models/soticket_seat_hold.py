@@ -53,9 +53,9 @@ class SoticketSeatHold(models.Model):
             limits = self._limits(event, regs)
             if not limits:
                 continue
-            if self._side_transaction_possible(event):
-                self._reserve_in_side_transaction(event, regs, limits)
-            else:
+            # An event created in this very transaction (or a test transaction that never
+            # commits) is invisible to other connections; only this transaction can sell it.
+            if self.env.registry.in_test_mode() or not self._reserve_in_side_transaction(event, regs, limits):
                 self._reserve_in_transaction(event, regs, limits)
 
     @api.model
@@ -69,24 +69,18 @@ class SoticketSeatHold(models.Model):
                 limits[ticket.id] = ticket.seats_max
         return limits
 
-    def _side_transaction_possible(self, event):
-        # An event created in this very transaction (or a test transaction that never
-        # commits) is invisible to other connections; only this transaction can sell it.
-        if self.env.registry.in_test_mode():
-            return False
-        with closing(sql_db.db_connect(self.env.cr.dbname).cursor()) as cr:
-            cr.execute("SELECT 1 FROM event_event WHERE id = %s", [event.id])
-            return bool(cr.fetchone())
-
     def _reserve_in_side_transaction(self, event, regs, limits):
+        """Check and hold the seats on a separate connection; False if that connection cannot see the event."""
         with closing(sql_db.db_connect(self.env.cr.dbname).cursor()) as cr:
             # Each statement then sees what other transactions committed, including while we waited.
             cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
+            cr.execute("SELECT 1 FROM event_event WHERE id = %s", [event.id])
+            if not cr.fetchone():
+                return False
             cr.execute("SET LOCAL lock_timeout = '10s'")
             cr.execute("SELECT pg_advisory_xact_lock(%s, %s)", [SEAT_LOCK_SPACE, event.id])
             self._check(cr, event, regs, limits)
-            cr.execute(
-                "DELETE FROM soticket_seat_hold WHERE registration_id = ANY(%s)", [regs.ids])
+            cr.execute("DELETE FROM soticket_seat_hold WHERE registration_id = ANY(%s)", [regs.ids])
             cr.execute(SQL(
                 "INSERT INTO soticket_seat_hold (registration_id, event_id, event_ticket_id, created_at) "
                 "SELECT unnest(%s::int[]), %s, unnest(%s::int[]), now() AT TIME ZONE 'UTC'",
@@ -103,6 +97,7 @@ class SoticketSeatHold(models.Model):
 
         self.env.cr.postcommit.add(release)
         self.env.cr.postrollback.add(release)
+        return True
 
     def _reserve_in_transaction(self, event, regs, limits):
         self.env.cr.execute("SELECT pg_advisory_xact_lock(%s, %s)", [SEAT_LOCK_SPACE, event.id])
