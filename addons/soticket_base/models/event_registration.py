@@ -137,7 +137,9 @@ class EventRegistration(models.Model):
     def _mark_refunded(self):
         """Called by the refund flows (POS refund, resale, credit note): the ticket is
         cancelled and its price counts as refunded in the revenue statements."""
-        self.sudo().write({"refunded": True, "refunded_at": fields.Datetime.now(), "state": "cancel"})
+        to_refund = self.filtered(lambda r: not r.refunded)
+        to_refund._record_revocation("refunded")
+        to_refund.sudo().write({"refunded": True, "refunded_at": fields.Datetime.now(), "state": "cancel"})
 
     def _bump_code_version(self):
         for reg in self:

@@ -16,7 +16,8 @@ class SoticketCodeRevocation(models.Model):
     code = fields.Char("Revoked code", required=True, index=True)
     code_version = fields.Integer("Code version", required=True)
     reason = fields.Selection(
-        [("reissued", "Reissued"), ("category_changed", "Category or event changed"), ("resold", "Resold")],
+        [("reissued", "Reissued"), ("category_changed", "Category or event changed"), ("resold", "Resold"),
+         ("refunded", "Refunded")],
         required=True)
     revoked_at = fields.Datetime("Revoked on", default=fields.Datetime.now, required=True, readonly=True)
     revoked_by = fields.Many2one("res.users", "Revoked by", default=lambda self: self.env.user, readonly=True)

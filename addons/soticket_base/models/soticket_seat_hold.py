@@ -105,6 +105,12 @@ class SoticketSeatHold(models.Model):
         self._check(self.env.cr, event, regs, limits)
 
     @api.model
+    def _seats_reserved_elsewhere(self, cr, event, regs):
+        """Seats set aside outside registrations (e.g. a box-office allotment), read on ``cr``:
+        {ticket_id or None (no category): count}. They count as taken for ``regs``."""
+        return {}
+
+    @api.model
     def _check(self, cr, event, regs, limits):
         """Count, on ``cr``, the seats taken by others plus ``regs``; raise if a limit is passed."""
         cr.execute(SQL(
@@ -125,6 +131,8 @@ class SoticketSeatHold(models.Model):
             event=event.id, mine=regs.ids, stale=STALE_HOLD_MINUTES,
         ))
         per_ticket = dict(cr.fetchall())
+        for ticket_id, qty in self._seats_reserved_elsewhere(cr, event, regs).items():
+            per_ticket[ticket_id] = per_ticket.get(ticket_id, 0) + qty
         mine_per_ticket = {}
         for reg in regs:
             mine_per_ticket[reg.event_ticket_id.id or None] = mine_per_ticket.get(reg.event_ticket_id.id or None, 0) + 1
