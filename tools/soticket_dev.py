@@ -466,6 +466,10 @@ with registry.cursor() as cr:
         with open(path, "wb") as out:
             trans_export(False, [addon], out, "po", cr)
 """
+NEW_FR_PO = (
+    "import sys, polib; po = polib.pofile(sys.argv[1]); po.metadata['Language'] = 'fr';"
+    " po.metadata['Plural-Forms'] = 'nplurals=2; plural=(n > 1);'; po.save(sys.argv[2])"
+)
 COUNT_UNTRANSLATED = "import sys, polib; print(len(polib.pofile(sys.argv[1]).untranslated_entries()))"
 
 
@@ -495,7 +499,7 @@ def cmd_i18n(_args):
             subprocess.run(["msgmerge", "--quiet", "--no-fuzzy-matching", "--update", "--backup=none", str(fr),
                             str(pot)], check=True)
         else:
-            shutil.copy(pot, fr)
+            subprocess.run([str(venv_python()), "-c", NEW_FR_PO, str(pot), str(fr)], check=True)
         missing = subprocess.run([str(venv_python()), "-c", COUNT_UNTRANSLATED, str(fr)],
                                  check=True, capture_output=True, text=True).stdout.strip()
         say(f"{addon}: {pot.name} refreshed; i18n/fr.po has {missing} untranslated term(s)")
