@@ -2,6 +2,7 @@
 import logging
 from contextlib import closing
 
+from psycopg2.errors import LockNotAvailable
 from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
 
 from odoo import _
@@ -55,7 +56,10 @@ class SoticketSeatHold(models.Model):
                 continue
             # An event created in this very transaction (or a test transaction that never
             # commits) is invisible to other connections; only this transaction can sell it.
-            if self.env.registry.in_test_mode() or not self._reserve_in_side_transaction(event, regs, limits):
+            # While modules install or upgrade (demo or imported sales), this transaction holds schema
+            # locks that a second connection would wait on forever; nobody else sells meanwhile.
+            if (self.env.registry.in_test_mode() or not self.env.registry.ready
+                    or not self._reserve_in_side_transaction(event, regs, limits)):
                 self._reserve_in_transaction(event, regs, limits)
 
     @api.model
@@ -74,10 +78,14 @@ class SoticketSeatHold(models.Model):
         with closing(sql_db.db_connect(self.env.cr.dbname).cursor()) as cr:
             # Each statement then sees what other transactions committed, including while we waited.
             cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
-            cr.execute("SELECT 1 FROM event_event WHERE id = %s", [event.id])
+            cr.execute("SET LOCAL lock_timeout = '10s'")
+            try:
+                cr.execute("SELECT 1 FROM event_event WHERE id = %s", [event.id])
+            except LockNotAvailable:
+                # This transaction holds a table lock (e.g. a schema change): only it can sell now.
+                return False
             if not cr.fetchone():
                 return False
-            cr.execute("SET LOCAL lock_timeout = '10s'")
             cr.execute("SELECT pg_advisory_xact_lock(%s, %s)", [SEAT_LOCK_SPACE, event.id])
             self._check(cr, event, regs, limits)
             cr.execute("DELETE FROM soticket_seat_hold WHERE registration_id = ANY(%s)", [regs.ids])
