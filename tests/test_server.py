@@ -1,6 +1,7 @@
 # Part of SoTicket. See LICENSE file for full copyright and licensing details.
 """The venue's Odoo really serves: login page, JSON-RPC, the SoTicket addons installed."""
 import json
+import os
 import urllib.request
 
 import odoo
@@ -25,9 +26,10 @@ def test_jsonrpc_reports_odoo_18_and_soticket_installed(odoo_server, test_db):
     assert version["server_serie"] == "18.0"
     uid = _jsonrpc(odoo_server.url, "common", "login", test_db, "admin", "admin")["result"]
     assert uid, "admin/admin must log in on a fresh test database"
+    expected = os.environ["SOTICKET_TEST_ADDONS"].split(",")
     states = _jsonrpc(odoo_server.url, "object", "execute_kw", test_db, uid, "admin", "ir.module.module", "search_read",
-                      [[["name", "=like", "soticket_%"]]], {"fields": ["name", "state"]})["result"]
-    assert states and all(s["state"] == "installed" for s in states), states
+                      [[["name", "in", expected]]], {"fields": ["name", "state"]})["result"]
+    assert {s["name"]: s["state"] for s in states} == dict.fromkeys(expected, "installed")
 
 
 def test_orm_sees_signing_key(test_db):

@@ -292,10 +292,28 @@ def bootstrap():
     return odoo, pg
 
 
+# Creates the demo database as Odoo's database manager does for a French venue: French language,
+# company in France (so accounting installs the French chart of accounts, in euros), admin / admin.
+CREATE_DEMO_DB = """
+import sys, odoo
+odoo.tools.config.parse_config(sys.argv[1:2])
+odoo.service.db.exp_create_database(sys.argv[2], True, "fr_FR", "admin", "admin", "FR")
+"""
+
+
 def cmd_run(_args):
     odoo, pg = bootstrap()
     mods = soticket_addons()
     exists = psql(pg, f"SELECT 1 FROM pg_database WHERE datname = '{DEMO_DB}'")
+    if not exists:
+        say(f"Creating the demo venue database {DEMO_DB} (French, in France)…")
+        LOCAL.mkdir(exist_ok=True)
+        conf = LOCAL / "run.conf"
+        write_odoo_conf(odoo, pg, DEMO_DB, conf, RUN_PORT)
+        subprocess.run([str(venv_python()), "-c", CREATE_DEMO_DB, f"--config={conf}", DEMO_DB], check=True)
+        exists = psql(pg, f"SELECT 1 FROM pg_database WHERE datname = '{DEMO_DB}'")
+        if not exists:
+            raise DevError(f"Odoo could not create the database {DEMO_DB}: see the messages above.")
     installed = []
     if exists:
         has_modules = psql(pg, "SELECT 1 FROM pg_tables WHERE tablename = 'ir_module_module'", DEMO_DB)
@@ -415,7 +433,8 @@ def cmd_test(args):
             write_odoo_conf(odoo, pg, db, conf, free_port())
             junit = logs / f"pytest-{run_id}.xml"
             say("pytest: tests/")
-            pytest_env = {**env, "ODOO_RC": str(conf), "SOTICKET_TEST_DB": db, "SOTICKET_ODOO_SRC": str(odoo)}
+            pytest_env = {**env, "ODOO_RC": str(conf), "SOTICKET_TEST_DB": db, "SOTICKET_ODOO_SRC": str(odoo),
+                          "SOTICKET_TEST_ADDONS": ",".join(mods)}
             res = subprocess.run(
                 [str(venv_python()), "-m", "pytest", "tests", "-p", "no:cacheprovider", f"--junitxml={junit}",
                  "--odoo-config", str(conf), "--odoo-database", db, "-q"],
