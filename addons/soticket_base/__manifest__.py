@@ -16,7 +16,32 @@
         "report/eticket_reports.xml",
         "data/mail_data.xml",
         "views/eticket_templates.xml",
+        "views/event_event_ticket_views.xml",
+        "views/event_event_views.xml",
+        "views/event_registration_views.xml",
+        "views/soticket_code_revocation_views.xml",
+        "views/soticket_menus.xml",
+        "security/soticket_statement_rules.xml",
+        "wizard/soticket_revenue_statement_generate_views.xml",
+        "views/soticket_revenue_statement_views.xml",
+        "wizard/soticket_forget_buyer_views.xml",
+        "views/res_partner_views.xml",
+        "security/soticket_portal_rules.xml",
+        "data/website_data.xml",
+        "views/website_templates.xml",
+        "views/portal_templates.xml",
     ],
+    "demo": [
+        "data/soticket_demo.xml",
+    ],
+    "assets": {
+        "web.assets_frontend": [
+            "soticket_base/static/src/js/payment_form_sold_out.js",
+        ],
+        "web.assets_tests": [
+            "soticket_base/static/tests/tours/**/*",
+        ],
+    },
     "installable": True,
     "application": True,
 }

@@ -1,2 +1,4 @@
 # Part of SoTicket. See LICENSE file for full copyright and licensing details.
 from . import eticket
+from . import portal
+from . import website_sale

@@ -8,18 +8,19 @@ class ETicketController(http.Controller):
     and the holder's own tickets from the portal."""
 
     @http.route("/soticket/eticket/<int:registration_id>/<string:token>", type="http", auth="public",
-                methods=["GET"], sitemap=False)
+                methods=["GET"], website=True, sitemap=False)
     def eticket_signed(self, registration_id, token, layout="a4", **kwargs):
         registration = request.env["event.registration"].sudo().browse(registration_id).exists()
         if not registration or not registration._check_ticket_access_token(token):
-            return request.not_found()
+            raise request.not_found()
         return self._pdf_response(registration, layout)
 
-    @http.route("/my/tickets/<int:registration_id>/pdf", type="http", auth="user", methods=["GET"], sitemap=False)
+    @http.route("/my/tickets/<int:registration_id>/pdf", type="http", auth="user", methods=["GET"], website=True,
+                sitemap=False)
     def eticket_portal(self, registration_id, layout="a4", **kwargs):
         registration = request.env["event.registration"].browse(registration_id).exists()
         if not registration:
-            return request.not_found()
+            raise request.not_found()
         registration.check_access("read")
         return self._pdf_response(registration.sudo(), layout)
 

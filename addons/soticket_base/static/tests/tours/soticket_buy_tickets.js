@@ -1,0 +1,156 @@
+/** @odoo-module **/
+// Part of SoTicket. See LICENSE file for full copyright and licensing details.
+
+import { registry } from "@web/core/registry";
+
+/**
+ * A visitor buys 2 "Plein tarif" tickets (25.00 each, VAT included) for "Jazz à la Sirène":
+ * event page, attendees, address (with the news opt-in, unticked until they tick it),
+ * payment with the demo provider, confirmation page, and the e-tickets, which must be PDFs.
+ * Every step waits for its element: no fixed delay.
+ */
+registry.category("web_tour.tours").add("soticket_buy_tickets", {
+    url: "/event",
+    steps: () => [
+        {
+            content: "Open the concert's page",
+            trigger: ".o_wevent_events_list a:contains(Jazz à la Sirène)",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Open the ticket modal",
+            trigger: "#wrap .btn-primary:contains(Register)",
+            run: "click",
+        },
+        {
+            content: "The category shows its final price, VAT included",
+            trigger:
+                ".modal.show .o_wevent_ticket_selector[name='Plein tarif'] .oe_currency_value:contains(/^25.00$/)",
+        },
+        {
+            content: "Pick 2 Plein tarif tickets",
+            trigger: ".modal.show .o_wevent_ticket_selector[name='Plein tarif'] select",
+            run: "select 2",
+        },
+        {
+            trigger: ".modal.show .o_wevent_ticket_selector[name='Plein tarif'] select:has(option:contains(2):selected)",
+        },
+        {
+            content: "Register",
+            trigger: ".modal.show .modal-footer button.btn-primary:contains(Register):enabled",
+            run: "click",
+        },
+        {
+            content: "The attendee form is open",
+            trigger: ".modal.modal_shown.show form#attendee_registration",
+        },
+        {
+            trigger: ".modal#modal_attendees_registration input[name^='1-name']",
+            run: "edit Camille Martin",
+        },
+        {
+            trigger: ".modal#modal_attendees_registration input[name^='1-email']",
+            run: "edit camille@example.com",
+        },
+        {
+            trigger: ".modal#modal_attendees_registration input[name^='2-name']",
+            run: "edit Louis Martin",
+        },
+        {
+            trigger: ".modal#modal_attendees_registration input[name^='2-email']",
+            run: "edit louis@example.com",
+        },
+        {
+            content: "Go to payment",
+            trigger: ".modal#modal_attendees_registration button[type=submit]",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        // Address step: a ticket-only cart has no delivery step.
+        {
+            trigger: "form.checkout_autoformat #o_country_id",
+            run: "selectByLabel France",
+        },
+        ...[
+            ["name", "Camille Martin"],
+            ["email", "camille@example.com"],
+            ["phone", "06 12 34 56 78"],
+            ["street", "12 rue de la Paix"],
+            ["city", "Lorient"],
+            ["zip", "56100"],
+        ].map(([field, value]) => ({
+            content: `Address: ${field}`,
+            trigger: `form.checkout_autoformat input[name=${field}]`,
+            run: `edit ${value}`,
+        })),
+        {
+            content: "The venue's news are offered, not ticked in advance",
+            trigger: "form.checkout_autoformat input#soticket_news_optin:not(:checked)",
+            run: "click",
+        },
+        {
+            trigger: "form.checkout_autoformat input#soticket_news_optin:checked",
+        },
+        {
+            content: "Continue checkout",
+            trigger: "#save_address",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        // Payment page: the total is 2 x 25.00, nothing added.
+        {
+            content: "The total to pay is the sum of the ticket prices",
+            trigger: "#o_cart_summary tr#order_total .oe_currency_value:contains(/^50.00$/), " +
+                "#o_wsale_total_accordion tr#order_total .oe_currency_value:contains(/^50.00$/)",
+        },
+        {
+            content: "No delivery line",
+            trigger: "body:not(:has(tr#order_delivery))",
+        },
+        {
+            content: "Choose the demo provider",
+            trigger: "input[name='o_payment_radio'][data-payment-method-code='demo']",
+            run: "click",
+        },
+        {
+            trigger: "input[name='customer_input']",
+            run: "edit 4242424242424242",
+        },
+        {
+            content: "Pay",
+            trigger: "button[name='o_payment_submit_button']:enabled",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Confirmation page",
+            trigger: ".oe_website_sale_tx_status:contains(Your payment has been successfully processed)",
+            timeout: 30000,
+        },
+        {
+            content: "Each ticket has its e-ticket, A4 and phone, and they are PDFs",
+            trigger: ".o_soticket_etickets .o_soticket_eticket_link[data-layout=phone]",
+            async run() {
+                const links = [...document.querySelectorAll(".o_soticket_etickets .o_soticket_eticket_link")];
+                if (links.length !== 4) {
+                    throw new Error(`Expected 4 e-ticket links (2 tickets x A4/phone), found ${links.length}`);
+                }
+                for (const link of links) {
+                    const response = await fetch(link.href, { credentials: "same-origin" });
+                    const contentType = response.headers.get("Content-Type") || "";
+                    const head = new TextDecoder().decode((await response.arrayBuffer()).slice(0, 5));
+                    if (!response.ok || !contentType.startsWith("application/pdf") || head !== "%PDF-") {
+                        throw new Error(
+                            `E-ticket ${link.href} is not a PDF: ${response.status} ${contentType} ${head}`
+                        );
+                    }
+                }
+                document.body.classList.add("o_soticket_etickets_checked");
+            },
+        },
+        {
+            trigger: "body.o_soticket_etickets_checked",
+        },
+    ],
+});
