@@ -8,4 +8,5 @@ from . import test_staff
 from . import test_ticket_code
 from . import test_ticket_flow
 from . import test_tour
+from . import test_translations
 from . import test_website
