@@ -3,6 +3,7 @@ import hmac
 from contextlib import closing
 from hashlib import sha256
 
+from psycopg2.errors import LockNotAvailable
 from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
 
 from odoo import _
@@ -211,13 +212,40 @@ class EventRegistration(models.Model):
                 """, company=company_id))
 
     def _ensure_ticket_number(self):
-        """Number tickets now if the after-commit numbering has not run (e.g. in a
-        transaction that has not committed yet)."""
+        """Number these tickets now, inside the current transaction, if the after-commit
+        numbering has not run yet (printing at confirmation, uncommitted test data).
+
+        The per-venue lock keeps other numberings out until this transaction ends; the
+        last number is read on a separate connection as well, since this transaction's
+        snapshot may predate a sale numbered meanwhile. Only these tickets are numbered."""
         missing = self.filtered(lambda r: r.state in ("open", "done") and not r.ticket_number)
-        if missing:
-            self.env.flush_all()
-            self._number_tickets(self.env.cr, set(missing.company_id.ids))
-            missing.invalidate_recordset(["ticket_number", "sold_at"])
+        if not missing:
+            return
+        self.env.flush_all()
+        for company, regs in missing.grouped("company_id").items():
+            self.env.cr.execute("SELECT pg_advisory_xact_lock(%s, %s)", [NUMBER_LOCK_SPACE, company.id])
+            last = self._last_ticket_number(company.id)
+            ids = regs.sorted("id").ids
+            self.env.cr.execute(SQL(
+                "UPDATE event_registration SET ticket_number = %s + array_position(%s::int[], id), "
+                "sold_at = coalesce(sold_at, now() AT TIME ZONE 'UTC') WHERE id = ANY(%s)",
+                last, ids, ids))
+        missing.invalidate_recordset(["ticket_number", "sold_at"])
+
+    def _last_ticket_number(self, company_id):
+        query = "SELECT coalesce(max(ticket_number), 0) FROM event_registration WHERE company_id = %s"
+        self.env.cr.execute(query, [company_id])
+        last = self.env.cr.fetchone()[0]
+        if self.env.registry.ready and not self.env.registry.in_test_mode():
+            with closing(sql_db.db_connect(self.env.cr.dbname).cursor()) as cr:
+                cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
+                cr.execute("SET LOCAL lock_timeout = '10s'")
+                try:
+                    cr.execute(query, [company_id])
+                    last = max(last, cr.fetchone()[0])
+                except LockNotAvailable:
+                    pass  # a schema change in this transaction (install): nobody else sells meanwhile
+        return last
 
     # ------------------------------------------------------------------ access
     def _ticket_access_token(self):
