@@ -1,0 +1,37 @@
+# Part of SoTicket. See LICENSE file for full copyright and licensing details.
+from odoo import fields
+from odoo import models
+
+
+class PosConfig(models.Model):
+    _inherit = "pos.config"
+
+    soticket_admit_on_sale = fields.Boolean(
+        "Admit on sale",
+        help="Tickets sold at this register are admitted at once (the buyer walks in): a later scan of the same "
+             "code answers \"already admitted\". Uses the door scanner's admission when SoTicket Scanner is "
+             "installed.")
+    soticket_allotment_ids = fields.One2many(
+        "soticket.pos.allotment", "config_id", "Offline allotments",
+        help="Seats set aside for each session of this register when it opens, so that it can keep selling "
+             "during a network cut. Without an allotment the register sells only while online.")
+
+    def _update_events_seats(self, events):
+        # Stock pos_event pushes the seats left to every open register at each registration
+        # change; each register also gets the seats left *for it* (other registers' allotments
+        # deducted) and its own allotment left, computed once per transaction, before commit.
+        super()._update_events_seats(events)
+        pending = self.env.cr.precommit.data.setdefault("soticket_box_office.seats", {})
+        if not pending:
+            self.env.cr.precommit.add(self._soticket_push_seats)
+        for config in self:
+            pending.setdefault(config.id, set()).update(events.ids)
+
+    def _soticket_push_seats(self):
+        pending = self.env.cr.precommit.data.pop("soticket_box_office.seats", {})
+        Event = self.env["event.event"].sudo()
+        for config in self.sudo().browse(pending):
+            session = config.current_session_id
+            if session and session.state == "opened":
+                config._notify("SOTICKET_BOX_OFFICE_SEATS",
+                               session._soticket_box_office_seats(Event.browse(pending[config.id]).exists()))

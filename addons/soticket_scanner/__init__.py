@@ -1,0 +1,4 @@
+# Part of SoTicket. See LICENSE file for full copyright and licensing details.
+from . import controllers
+from . import models
+from . import tools

@@ -1,0 +1,3 @@
+# Part of SoTicket. See LICENSE file for full copyright and licensing details.
+from . import test_admission
+from . import test_scanner_api
