@@ -133,6 +133,7 @@ class SoticketScannerDevice(models.Model):
         Pairing again replaces the device's token: the old one stops working."""
         self.ensure_one()
         code = self._issue_pairing_code()
+        shown = f"{code[:5]}-{code[5:]}"
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
@@ -140,7 +141,7 @@ class SoticketScannerDevice(models.Model):
                 "title": self.env._("Pairing code for %(device)s", device=self.name),
                 "message": self.env._(
                     "Enter %(code)s on the scanner within 15 minutes. It works once and is not shown again.",
-                    code=f"{code[:5]}-{code[5:]}"),
+                    code=shown),
                 "sticky": True,
                 "type": "info",
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},

@@ -308,8 +308,19 @@ class TestAdmissionConcurrency(TransactionCase):
 
     PARALLEL = 20
 
+    def setUp(self):
+        super().setUp()
+        # A pool of our own, emptied afterwards: Odoo's shared pool would keep PARALLEL idle
+        # connections for the rest of the run on a PostgreSQL other test runs share.
+        self.pool = sql_db.ConnectionPool(self.PARALLEL + 2)
+        self.addCleanup(self.pool.close_all)
+
+    def _cursor(self):
+        dbname = self.env.cr.dbname
+        return sql_db.Connection(self.pool, dbname, sql_db.connection_info_for(dbname)[1]).cursor()
+
     def _committed_fixture(self):
-        with closing(sql_db.db_connect(self.env.cr.dbname).cursor()) as cr:
+        with closing(self._cursor()) as cr:
             env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True, "lang": "en_US"})
             now = fields.Datetime.now()
             product = env.ref("event_product.product_product_event")
@@ -329,7 +340,7 @@ class TestAdmissionConcurrency(TransactionCase):
         return ids
 
     def _drop_fixture(self, ids):
-        with closing(sql_db.db_connect(self.env.cr.dbname).cursor()) as cr:
+        with closing(self._cursor()) as cr:
             env = api.Environment(cr, SUPERUSER_ID, {"active_test": False})
             env["soticket.scan.log"].search([("event_id", "=", ids["event"])]).unlink()
             env["event.registration"].browse(ids["ticket"]).unlink()
@@ -364,7 +375,7 @@ class TestAdmissionConcurrency(TransactionCase):
 
         def scan(index):
             try:
-                with closing(sql_db.db_connect(self.env.cr.dbname).cursor()) as cr:
+                with closing(self._cursor()) as cr:
                     # Built here, not by Environment(): the registry lock is held by the test runner.
                     cr.transaction = api.Transaction(self.registry)
                     env = api.Environment(cr, SUPERUSER_ID, {"lang": "en_US"})
@@ -387,7 +398,7 @@ class TestAdmissionConcurrency(TransactionCase):
         # Every loser had started before the winner committed: each met the lock, failed to
         # serialize, and answered "already_in" only on its retry.
         self.assertGreaterEqual(len(retried), self.PARALLEL - 1)
-        with closing(sql_db.db_connect(self.env.cr.dbname).cursor()) as cr:
+        with closing(self._cursor()) as cr:
             cr.execute("SELECT result, count(*) FROM soticket_scan_log WHERE registration_id = %s GROUP BY result",
                        [ids["ticket"]])
             self.assertEqual(dict(cr.fetchall()), {"admitted": 1, "already_in": self.PARALLEL - 1})
