@@ -222,6 +222,19 @@ class TestScannerApi(SoticketScannerCase, HttpCase):
         self.assertEqual((out["results"][0]["result"], out["results"][0]["conflict"]), ("already_in", True))
         self.assertEqual(self._call("sync", {"scans": "nope"}, token=self.token_a)[0], 400)
 
+    def test_messages_in_the_scanners_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"].search([("name", "=", "soticket_scanner")])._update_translations(["fr_FR"])
+        self.box_a.lang = "fr_FR"
+        _status, out = self._scan(self._ticket())
+        self.assertEqual(out["message"], "Bienvenue ! Plein tarif")
+        _status, out = self._scan(self._ticket(), token=self.token_b)
+        self.assertEqual(out["message"], "Welcome! Plein tarif", "each scanner has its language")
+        # Before any token is known, the Accept-Language header decides.
+        status, out = self._call("scan", {}, headers={"Accept-Language": "fr-FR,fr;q=0.9"})
+        self.assertEqual(status, 401)
+        self.assertIn("Jeton du scanner manquant", out["message"])
+
     @mute_logger("odoo.http")
     def test_wrong_method(self):
         response = self.url_open(f"{API}/scan")  # GET on a POST route
