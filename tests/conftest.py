@@ -22,8 +22,9 @@ def _free_port():
 
 
 class OdooServer:
-    def __init__(self, db, extra_args=()):
+    def __init__(self, db, extra_args=(), db_filter=None):
         self.db = db
+        self.db_filter = db_filter or f"^{db}$"
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.extra_args = list(extra_args)
@@ -35,7 +36,7 @@ class OdooServer:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "a")
         self.proc = subprocess.Popen(
-            [sys.executable, str(odoo_bin), "-c", os.environ["ODOO_RC"], "-d", self.db, "--db-filter", f"^{self.db}$",
+            [sys.executable, str(odoo_bin), "-c", os.environ["ODOO_RC"], "-d", self.db, "--db-filter", self.db_filter,
              "--http-port", str(self.port), "--http-interface", "127.0.0.1", "--max-cron-threads=0",
              *self.extra_args],
             stdout=log, stderr=subprocess.STDOUT,

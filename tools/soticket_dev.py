@@ -5,8 +5,9 @@
 Standard library only: it must work before the virtualenv exists.
 
 - Odoo 18.0 is found through ODOO_SRC, else the per-user cache
-  (${XDG_CACHE_HOME:-~/.cache}/soticket/odoo-18.0), else Odoo's official 18.0
-  source archive is downloaded into that cache.
+  (${XDG_CACHE_HOME:-~/.cache}/soticket/odoo-18.0), else it is extracted into
+  that cache from a local git mirror of Odoo 18.0 (ODOO_GIT_DIR, or a mirror
+  under /work/.mirror), else Odoo's official 18.0 source archive is downloaded.
 - `.venv` in the repository holds Odoo's requirements and ours; it is rebuilt
   only when a requirements file changes.
 - PostgreSQL: the server named by the standard PG* variables, else the local
@@ -36,6 +37,9 @@ LOCAL = REPO / ".local"
 CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "soticket"
 ODOO_CACHE = CACHE / "odoo-18.0"
 ODOO_ARCHIVE_URL = "https://nightly.odoo.com/18.0/nightly/src/odoo_18.0.latest.tar.gz"
+# A bare git mirror of Odoo 18.0 Community and the unmodified commit we take from it.
+ODOO_GIT_DIRS = [os.environ.get("ODOO_GIT_DIR", ""), "/work/.mirror/dglezz1+odoo-18.0/repo"]
+ODOO_GIT_COMMIT = os.environ.get("ODOO_GIT_COMMIT", "2268dca3")
 DEMO_DB = os.environ.get("SOTICKET_DB", "soticket_demo")
 RUN_PORT = int(os.environ.get("SOTICKET_PORT", "8069"))
 TEST_DB_PREFIX = "soticket_test_"
@@ -85,6 +89,8 @@ def find_odoo():
         return Path(explicit).resolve()
     if _is_odoo_18(ODOO_CACHE):
         return ODOO_CACHE
+    if _extract_from_git_mirror() and _is_odoo_18(ODOO_CACHE):
+        return ODOO_CACHE
     say(f"Odoo 18.0 not found; downloading {ODOO_ARCHIVE_URL} into {ODOO_CACHE}")
     try:
         _download_odoo()
@@ -96,6 +102,28 @@ def find_odoo():
     if not _is_odoo_18(ODOO_CACHE):
         raise DevError(f"The downloaded archive did not give an Odoo 18.0 tree in {ODOO_CACHE}.")
     return ODOO_CACHE
+
+
+def _extract_from_git_mirror():
+    for git_dir in filter(None, ODOO_GIT_DIRS):
+        if not (Path(git_dir) / "HEAD").is_file():
+            continue
+        say(f"Extracting Odoo 18.0 ({ODOO_GIT_COMMIT}) from the git mirror {git_dir} into {ODOO_CACHE}")
+        CACHE.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=CACHE) as tmp:
+            archive = subprocess.run(
+                ["git", f"--git-dir={git_dir}", "archive", "--format=tar", ODOO_GIT_COMMIT],
+                capture_output=True, check=False,
+            )
+            if archive.returncode:
+                say(f"git archive failed: {archive.stderr.decode(errors='replace').strip()}")
+                continue
+            subprocess.run(["tar", "-x", "-C", tmp], input=archive.stdout, check=True)
+            Path(tmp).rename(ODOO_CACHE)
+            # TemporaryDirectory's cleanup must not fail on the renamed folder.
+            Path(tmp).mkdir()
+        return True
+    return False
 
 
 def _download_odoo():
@@ -382,7 +410,7 @@ def cmd_test(args):
     ensure_browser()
     mods = soticket_addons()
     run_id = uuid.uuid4().hex[:8]
-    db = f"{TEST_DB_PREFIX}{run_id}"
+    db = args.pytest_db or f"{TEST_DB_PREFIX}{run_id}"
     logs = LOCAL / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     odoo_log = logs / f"test-odoo-{run_id}.log"
@@ -391,6 +419,8 @@ def cmd_test(args):
     failed = passed = skipped = 0
     problems = []
     try:
+        if args.pytest_db:
+            return _pytest_only(odoo, pg, db, mods, run_id, env, args.pytest_args)
         tags = args.test_tags or ",".join(f"/{m}" for m in mods)
         cmd = odoo_base_cmd(odoo, pg, db) + [
             "-i", ",".join(mods + TEST_EXTRA_MODULES), "--without-demo=all", "--test-enable", "--test-tags", tags,
@@ -450,7 +480,7 @@ def cmd_test(args):
             if total == 0:
                 problems.append("pytest ran no test under tests/.")
     finally:
-        if not args.keep_db:
+        if not (args.keep_db or args.pytest_db):
             for (name,) in psql(pg, f"SELECT datname FROM pg_database WHERE datname LIKE '{db}%'"):
                 psql(pg, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
                 shutil.rmtree(Path.home() / ".local" / "share" / "Odoo" / "filestore" / name, ignore_errors=True)
@@ -459,6 +489,17 @@ def cmd_test(args):
     line = f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else "")
     print(line, flush=True)
     return 1 if (failed or problems) else 0
+
+
+def _pytest_only(odoo, pg, db, mods, run_id, env, extra):
+    conf = LOCAL / f"test-{run_id}.conf"
+    write_odoo_conf(odoo, pg, db, conf, free_port())
+    pytest_env = {**env, "ODOO_RC": str(conf), "SOTICKET_TEST_DB": db, "SOTICKET_ODOO_SRC": str(odoo),
+                  "SOTICKET_TEST_ADDONS": ",".join(mods)}
+    return subprocess.run(
+        [str(venv_python()), "-m", "pytest", "tests", "-p", "no:cacheprovider", "--odoo-config", str(conf),
+         "--odoo-database", db, *[a for a in extra if a != "--"]], cwd=REPO, env=pytest_env,
+    ).returncode
 
 
 def cmd_lint(_args):
@@ -534,11 +575,17 @@ def main():
     test.add_argument("--test-tags", help="Odoo --test-tags (default: every SoTicket addon)")
     test.add_argument("--odoo-only", action="store_true", help="skip pytest tests/")
     test.add_argument("--keep-db", action="store_true", help="keep the test database for inspection")
+    test.add_argument("--pytest-db", metavar="DB",
+                      help="only pytest tests/, against this existing test database (from --keep-db); "
+                           "extra arguments after -- go to pytest")
     test.add_argument("-v", "--verbose", action="store_true", help="echo the whole Odoo log")
     sub.add_parser("lint", help="ruff and pylint-odoo")
     sub.add_parser("i18n", help="refresh the .pot files and merge new terms into i18n/fr.po")
     sub.add_parser("env", help="print what was found (Odoo, venv, PostgreSQL)")
-    args = parser.parse_args()
+    args, rest = parser.parse_known_args()
+    if rest and not getattr(args, "pytest_db", None):
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    args.pytest_args = rest
     try:
         if args.command == "run":
             return cmd_run(args)
