@@ -8,40 +8,24 @@ deleted afterwards, so the rest of the suite never sees them.
 """
 import threading
 import time
-from contextlib import contextmanager
 from datetime import timedelta
 
-from odoo import SUPERUSER_ID
-from odoo import api
 from odoo import fields
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
 from ..tools import ticket_code
+from .common import SeparateTransactionsMixin
 from .common import SoticketCase
 
 RUSH_TIMEOUT = 180  # seconds; a confirmation blocked longer than this is a failure, not a hang
-CONTEXT = {"lang": "en_US"}  # as a buyer's request: tracking and mail threads stay on
 
 
 @tagged("post_install", "-at_install")
-class TestSeatRush(SoticketCase):
+class TestSeatRush(SeparateTransactionsMixin, SoticketCase):
     """Many buyers confirm at the same instant: the seats sold never exceed the
     capacity, the refused ones get a clean "Sold out", and the numbering stays
     uninterrupted."""
-
-    def _env(self, cr):
-        # The test runner holds Registry._lock while the tests run: a thread asking
-        # Registry(dbname) for the registry (what Environment does for a fresh cursor)
-        # would wait forever, so the cursor is handed its transaction directly.
-        cr.transaction = api.Transaction(self.registry)
-        return api.Environment(cr, SUPERUSER_ID, dict(CONTEXT))
-
-    @contextmanager
-    def _committed_env(self):
-        """An environment on a new real cursor, committed when the block ends without error."""
-        with self.registry.cursor() as cr:
-            yield self._env(cr)
 
     def _setup_rush(self, *, seats_max, already_sold, buyers, category_seats_max=0):
         """Commit an event with the production ticket e-mail, ``already_sold`` confirmed
@@ -210,7 +194,7 @@ class TestSeatRush(SoticketCase):
 
         # The ticket e-mail of production: queued by the scheduler after the sale, one per sold
         # ticket with its PDF, none for the refused buyers. Rolled back so nothing is sent.
-        cr = self.registry.cursor()
+        cr = self._cursor()
         try:
             env = self._env(cr)
             mail_domain = [("model", "=", "event.registration")]

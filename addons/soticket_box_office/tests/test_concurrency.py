@@ -12,16 +12,13 @@ import random
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from datetime import timedelta
 
 from psycopg2 import OperationalError
 
-from odoo import SUPERUSER_ID
 from odoo import Command
-from odoo import api
 from odoo import fields
-from odoo import sql_db
+from odoo.addons.soticket_base.tests.common import SeparateTransactionsMixin
 from odoo.exceptions import ValidationError
 from odoo.service.model import MAX_TRIES_ON_CONCURRENCY_FAILURE as MAX_TRIES
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
@@ -32,53 +29,13 @@ from .common import BoxOfficeMixin
 
 _logger = logging.getLogger(__name__)
 RUSH_TIMEOUT = 240  # seconds; a sale blocked longer than this is a failure, not a hang
-CONTEXT = {"lang": "en_US"}
 
 
 @tagged("post_install", "-at_install")
-class TestDoorAndWebRush(BoxOfficeMixin, TransactionCase):
+class TestDoorAndWebRush(SeparateTransactionsMixin, BoxOfficeMixin, TransactionCase):
     """Register sales and web confirmations compete for the last seats: never more tickets
     than seats, a refused register sale leaves nothing behind, and the seats a register set
     aside at opening stay its own."""
-
-    def _env(self, cr):
-        # The test runner holds Registry._lock while tests run: hand the cursor its transaction
-        # (Environment, or env.reset() after a serialization failure, would ask Registry(dbname)
-        # and wait forever).
-        cr.transaction = api.Transaction(self.registry)
-        return api.Environment(cr, SUPERUSER_ID, dict(CONTEXT))
-
-    def _cursor(self):
-        """A new connection; PostgreSQL is shared with other test runs, so wait a little for a free
-        slot rather than failing the sale on "too many clients"."""
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                return self.registry.cursor()
-            except OperationalError as exc:
-                if "too many clients" not in str(exc) or time.monotonic() > deadline:
-                    raise
-                time.sleep(random.uniform(0.2, 1.0))
-
-    @staticmethod
-    def _close_idle_connections():
-        """The rush left a connection per buyer idle in this process' pool (kept 10 minutes by
-        Odoo): close them, the PostgreSQL server is shared."""
-        pool = sql_db._Pool
-        if pool is None:
-            return
-        with pool._lock:
-            for index in range(len(pool._connections) - 1, -1, -1):
-                connection, used, _last_used = pool._connections[index]
-                if not used:
-                    connection.close()
-                    pool._connections.pop(index)
-
-    @contextmanager
-    def _committed_env(self):
-        """An environment on a new real cursor, committed when the block ends without error."""
-        with self.registry.cursor() as cr:
-            yield self._env(cr)
 
     def _setup_rush(self, *, seats_max, already_sold, web_buyers, allotment=0):
         now = fields.Datetime.now()

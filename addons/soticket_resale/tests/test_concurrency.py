@@ -10,13 +10,11 @@ import random
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from datetime import timedelta
 from functools import partial
 
-from odoo import SUPERUSER_ID
-from odoo import api
 from odoo import fields
+from odoo.addons.soticket_base.tests.common import SeparateTransactionsMixin
 from odoo.exceptions import UserError
 from odoo.exceptions import ValidationError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
@@ -27,22 +25,10 @@ from .common import SoticketResaleCase
 
 RACE_TIMEOUT = 120
 MAX_TRIES = 5
-CONTEXT = {"lang": "en_US"}
 
 
 @tagged("post_install", "-at_install")
-class TestResaleRace(SoticketResaleCase):
-
-    def _env(self, cr):
-        # The test runner holds Registry._lock while tests run: an Environment on a fresh
-        # cursor would ask Registry(dbname) for the registry and wait forever.
-        cr.transaction = api.Transaction(self.registry)
-        return api.Environment(cr, SUPERUSER_ID, dict(CONTEXT))
-
-    @contextmanager
-    def _committed_env(self):
-        with self.registry.cursor() as cr:
-            yield self._env(cr)
+class TestResaleRace(SeparateTransactionsMixin, SoticketResaleCase):
 
     def _setup_race(self, buyers):
         """Commit an event with one paid ticket on resale and ``buyers`` carts holding it whose holds
@@ -101,7 +87,7 @@ class TestResaleRace(SoticketResaleCase):
         """One actor: its own connection, retried on serialization failures as Odoo retries an
         HTTP request (odoo.service.model.retrying, whose registry reload would wait here on the
         test runner's registry lock)."""
-        cr = self.registry.cursor()
+        cr = self._cursor()
         try:
             env = self._env(cr)
             barrier.wait(timeout=60)
