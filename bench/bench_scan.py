@@ -13,8 +13,9 @@
      call_kw  POST /web/dataset/call_kw register_attendee (the registration desk's path)
      jsonrpc  POST /jsonrpc execute_kw register_attendee
    Besides wall-clock scans/s and latency (which depend on whatever else runs on the
-   machine), the CPU time of the Odoo workers and of the database's PostgreSQL backends is
-   measured per scan, and gives the scans/s two dedicated cores could serve.
+   machine), the CPU time of the Odoo server (workers, gevent child) and of the PostgreSQL
+   backends it uses (incl. the bus NOTIFY connection) is measured per scan, and gives the
+   scans/s two dedicated cores could serve.
    Then a race: --race clients scan ONE ticket at the same instant: exactly one admitted.
 4. Box side, offline: ticket_code.verify + SQLite state lookup, µs per scan.
 5. Drops the database (unless --keep-db).
@@ -220,33 +221,41 @@ class Client:
 
 
 class CpuMeter:
-    """CPU seconds used by the Odoo HTTP workers and by the PostgreSQL backends of the
-    bench database: unlike wall-clock figures, these do not depend on what else runs on
-    a shared machine."""
+    """CPU seconds used by the Odoo server (HTTP workers and the gevent child) and by the
+    PostgreSQL backends its processes are connected to (the bench database, and the
+    "postgres" database where the bus NOTIFY is sent): unlike wall-clock figures, these
+    do not depend on what else runs on a shared machine."""
 
-    def __init__(self, server_pid, db):
+    def __init__(self, server_pid, pg):
         import psutil  # an Odoo requirement
+        import psycopg2
 
         self.psutil = psutil
         self.server = psutil.Process(server_pid)
-        self.db = db
+        self.cnx = psycopg2.connect(dbname="postgres", **{k: v for k, v in pg.items() if v})
+        self.cnx.autocommit = True
 
-    def _processes(self):
-        # HTTP workers are forks of the server; the gevent child runs `odoo-bin gevent ...`.
-        procs = [p for p in self.server.children(recursive=True) if p.cmdline()[2:3] != ["gevent"]]
-        for proc in self.psutil.process_iter(["name", "cmdline"]):
-            cmdline = " ".join(proc.info["cmdline"] or [])
-            if proc.info["name"] == "postgres" and f" {self.db} " in cmdline:
-                procs.append(proc)
-        return procs
+    def _backend_pids(self, odoo_pids):
+        # Odoo names its connections "odoo-<pid>" (workers inherit the prefork server's name).
+        with self.cnx.cursor() as cr:
+            cr.execute("SELECT pid FROM pg_stat_activity WHERE application_name = ANY(%s)",
+                       [[f"odoo-{pid}" for pid in odoo_pids]])
+            return [row[0] for row in cr.fetchall()]
+
+    def close(self):
+        self.cnx.close()
 
     def sample(self):
         """{pid: (kind, cpu seconds)} for the processes alive now."""
+        odoo = [self.server, *self.server.children(recursive=True)]
+        procs = [("odoo", p) for p in odoo]
+        procs += [("pg", pid) for pid in self._backend_pids([p.pid for p in odoo])]
         out = {}
-        for proc in self._processes():
+        for kind, proc_or_pid in procs:
             try:
+                proc = self.psutil.Process(proc_or_pid) if kind == "pg" else proc_or_pid
                 times = proc.cpu_times()
-                out[proc.pid] = ("pg" if proc.name() == "postgres" else "odoo", times.user + times.system)
+                out[proc.pid] = (kind, times.user + times.system)
             except self.psutil.Error:
                 continue
         return out
@@ -470,7 +479,7 @@ def main():
         shim = None if args.no_gevent_shim else gevent_shim(shim_dir)
         if shim:
             say("the venv's gevent child cannot start as is (zope.interface metadata): using the shim, "
-                "see gevent_shim()")
+                "see gevent_shim(); `make` rebuilds the venv with the setuptools pinned in tools/soticket_dev.py")
         with Server(odoo, pg, db, args.workers, log, shim) as server:
             status, body = Client(server.url, {"Authorization": f"Bearer {fixture['tokens'][0]}"}).get(
                 f"/soticket/scanner/v1/manifest?event_id={fixture['event_id']}")
@@ -490,7 +499,7 @@ def main():
                 run_phase(f"{name} warm-up", scanners[name], warmup)
             totals = {name: ([], 0, 0.0) for name in pools}
             cpu = {name: {"odoo": 0.0, "pg": 0.0} for name in pools}
-            meter = CpuMeter(server.proc.pid, db)
+            meter = CpuMeter(server.proc.pid, pg)
             for round_no in range(args.rounds):
                 for name, (_warmup, measured) in pools.items():
                     chunk = measured[round_no::args.rounds]
@@ -500,6 +509,7 @@ def main():
                         cpu[name][kind] += seconds
                     done, bad, spent = totals[name]
                     totals[name] = (done + latencies, bad + failed, spent + elapsed)
+            meter.close()
             for name, (latencies, failed, elapsed) in totals.items():
                 result = figures(name, latencies, failed, elapsed)
                 result["odoo_cpu_ms"] = round(cpu[name]["odoo"] * 1000 / max(len(latencies), 1), 2)
@@ -527,7 +537,7 @@ def main():
             bound = 2000 / (r["odoo_cpu_ms"] + r["pg_cpu_ms"]) if r["odoo_cpu_ms"] + r["pg_cpu_ms"] else 0
             print(f"{r['phase']:<10} {r['scans']:>6} {r['failed']:>6} {r['scans_per_s']:>8} {r['p50_ms']:>7} "
                   f"{r['p95_ms']:>7} {r['p99_ms']:>7} {r['odoo_cpu_ms']:>11} {r['pg_cpu_ms']:>9} {bound:>14.0f}")
-        print("(CPU ms per scan: Odoo workers and PostgreSQL backends of this database; 2-core bound = the "
+        print("(CPU ms per scan: Odoo server processes and the PostgreSQL backends they use; 2-core bound = the "
               "scans/s two dedicated cores could serve at that cost, clients and other processes excluded)")
         print(f"race: {args.race} scans of one ticket -> {counts}")
         print(f"gevent child: started {gevent_starts} time(s), crashed {gevent_crashes} time(s) "

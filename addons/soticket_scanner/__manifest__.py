@@ -16,6 +16,15 @@
         "views/soticket_scanner_device_views.xml",
         "views/event_event_views.xml",
         "views/soticket_scanner_menus.xml",
+        "views/soticket_door_views.xml",
     ],
-    "installable": False,  # work in progress: see the issue notes
+    "assets": {
+        "web.assets_backend": [
+            "soticket_scanner/static/src/**/*",
+        ],
+        "web.assets_tests": [
+            "soticket_scanner/static/tests/tours/**/*",
+        ],
+    },
+    "installable": True,
 }

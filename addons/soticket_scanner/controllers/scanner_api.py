@@ -59,13 +59,22 @@ class ScannerApi(http.Controller):
             return self._error(404, "no_database",
                                "This address serves no single database: set dbfilter so it names exactly one.")
         env = request.env(user=SUPERUSER_ID, su=True)
-        env = env(context={"lang": self._lang(env, request.best_lang)})
+        device, scope = env["soticket.scanner.device"], None
+        if authenticate:
+            device, scope, _error = device._authenticate_token(self._bearer_token())
+        # The scanner's language, else its venue's (as its offline messages); for authentication
+        # errors, the request's.
+        if scope and scope.lang:
+            lang = scope.lang
+        elif scope and scope.company_id:
+            lang = env["res.company"].browse(scope.company_id).partner_id.lang or self._lang(env, request.best_lang)
+        else:
+            lang = self._lang(env, request.best_lang)
+        env = env(context={"lang": lang})
+        device = device.with_env(env)
         try:
-            device = env["soticket.scanner.device"]
-            if authenticate:
-                device = self._authenticate(env)
-                env = env(context=dict(env.context, lang=device._scope().lang or env.context["lang"]))
-                device = device.with_env(env)
+            if authenticate and not device:
+                device, _scope = self._authenticate(env)  # raises the error, translated
             body = self._body(env) if read_body else None
             payload = handler(env, device, body)
             if device:
@@ -85,16 +94,20 @@ class ScannerApi(http.Controller):
             return self._error(500, "internal_error", env._("The server failed to process this scan. "
                                                             "Keep the scan and send it again later."))
 
+    @staticmethod
+    def _bearer_token():
+        scheme, _sep, token = request.httprequest.headers.get("Authorization", "").partition(" ")
+        return token.strip() if scheme.lower() == "bearer" else ""
+
     def _authenticate(self, env):
-        header = request.httprequest.headers.get("Authorization", "")
-        scheme, _sep, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+        token = self._bearer_token()
+        if not token:
             raise ScannerError(env._('Missing scanner token: send the header "Authorization: Bearer <token>".'),
                                status=401, code="missing_token")
-        device, error = env["soticket.scanner.device"]._from_token(token.strip())
+        device, scope, error = env["soticket.scanner.device"]._authenticate_token(token)
         if error:
             raise ScannerError(error[1], status=401, code=error[0])
-        return device
+        return device, scope
 
     def _body(self, env):
         """The request's JSON object, read once (Odoo may retry the request)."""

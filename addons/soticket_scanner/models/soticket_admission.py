@@ -5,12 +5,16 @@ Every path that admits a ticket (scanner API scan and offline sync, browser door
 page, later the POS "admit on sale") goes through :meth:`SoticketAdmission.admit`:
 
 1. the code is verified with the venue's public key;
-2. the ticket row is locked (``SELECT ... FOR NO KEY UPDATE``) before anything is
-   read from it, so concurrent scans of one ticket queue on that lock;
+2. the ticket row is locked (``SELECT ... FOR NO KEY UPDATE``) and read by the same
+   query, so concurrent scans of one ticket queue on that lock;
 3. :meth:`_decide` computes the result from what is now a stable row;
-4. the scan is logged, which claims the nonce (one row per scanner and nonce): a
-   request already answered gets its stored outcome back and changes nothing;
-5. the ticket is updated and the event's scanners and screens are notified.
+4. one statement logs the scan, which claims the nonce (one row per scanner and
+   nonce), and only if the nonce was free updates the ticket and stores the bus
+   message for the event's scanners and screens: a request already answered gets
+   its stored outcome back and changes nothing.
+
+A scan is two queries inside its transaction: the door's busiest path stays in SQL
+where the ORM would add queries and nothing else (see :meth:`_applied`).
 
 Odoo transactions run at REPEATABLE READ: a scan that waited on the lock while
 another one admitted the ticket gets a serialization failure at step 3. Callers
@@ -20,6 +24,7 @@ answers ``already_in``. Exactly one scan is ever ``admitted``.
 """
 
 import base64
+import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +34,7 @@ from datetime import timezone
 from odoo import api
 from odoo import fields
 from odoo import models
+from odoo import tools
 from odoo.addons.soticket_base.tools import ticket_code
 from odoo.tools import SQL
 from odoo.tools import format_datetime
@@ -50,6 +56,14 @@ MAX_CLOCK_SKEW = timedelta(minutes=5)
 # A manifest cursor re-sends rows written this long before it: a transaction that
 # started earlier (its write_date) may commit after the cursor was handed out.
 MANIFEST_OVERLAP = timedelta(minutes=5)
+# What admit() reads from the locked ticket: all that _decide(), the answer and the bus message use.
+TICKET_COLUMNS = ("state", "active", "refunded", "event_id", "event_ticket_id", "ticket_code_version",
+                  "soticket_inside", "ticket_number", "name", "ticket_state", "date_closed", "company_id")
+# The ticket's columns a scan may write (see SoticketAdmission._changes).
+CHANGED_COLUMNS = ("soticket_inside", "state", "date_closed", "ticket_state")
+# Plain query strings: composing odoo.tools.SQL objects costs more than the queries on this path.
+_NEXT_LOG_ID = ("SELECT nextval('soticket_scan_log_id_seq'), "
+                "EXISTS (SELECT FROM soticket_code_revocation WHERE code = %s)")
 _NONCE_RE = re.compile(r"[\x21-\x7e]{1,128}")
 _ISO_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,6})?)?(Z|[+-]\d\d:\d\d)?")
 
@@ -83,13 +97,15 @@ class SoticketAdmission(models.AbstractModel):
     _description = "Door admission"
 
     # ------------------------------------------------------------------ decision
-    def _decide(self, registration, verified, gate, direction, now, code=""):
+    def _decide(self, registration, verified, gate, direction, now, code="", revoked=None, door=None):
         """Return the Decision for a scan, without writing anything.
 
         ``registration``: the (locked) ticket named by the code, or an empty recordset;
         ``verified``: the ticket_code.VerifyResult of the scanned code; ``gate``: where
         it was scanned; ``direction``: "in" or "out"; ``now``: the time the scan is
-        judged at (naive UTC); ``code``: the normalized code, for the revocation list.
+        judged at (naive UTC); ``code``: the normalized code, for the revocation list;
+        ``revoked``: whether it is on that list, ``door``: ``gate._door()``, if the
+        caller already knows.
         """
         _ = self.env._
         if verified.status != ticket_code.STATUS_VALID:
@@ -104,15 +120,17 @@ class SoticketAdmission(models.AbstractModel):
             return Decision("invalid", "unknown_ticket", _("Unknown ticket: it is not in this venue's records."))
         if registration.state == "cancel":
             if registration.refunded:
-                return Decision("cancelled", "refunded", _("Refunded ticket: refuse it."))
+                # the refund revoked its code (soticket_base): the scanner says so
+                return Decision("revoked", "refunded", _("Refunded ticket: its code was revoked. Refuse it."))
             return Decision("cancelled", "cancelled", _("Cancelled ticket: refuse it."))
         if not registration.active:
             return Decision("revoked", "withdrawn", _("Withdrawn ticket (resold or replaced): refuse it."))
         live = (registration.event_id.id, registration.event_ticket_id.id or 0, registration.ticket_code_version)
-        if (payload.event_id, payload.category_id, payload.version) != live or self._is_revoked_code(code):
+        if (payload.event_id, payload.category_id, payload.version) != live or (
+                self._is_revoked_code(code) if revoked is None else revoked):
             return Decision("revoked", "reissued", _(
                 "Old code: this ticket was reissued. Ask the holder for the latest e-ticket."))
-        door = gate._door()
+        door = door or gate._door()
         if registration.event_id.id != door.event_id:
             other = registration.event_id
             return Decision("wrong_event", "wrong_event", _(
@@ -194,17 +212,16 @@ class SoticketAdmission(models.AbstractModel):
             when = min(scanned_at, received_at + MAX_CLOCK_SKEW)
         raw = code[:MAX_CODE_LEN] if isinstance(code, str) else ""
         normalized = ticket_code.normalize(raw)
-        verified = ticket_code.verify(normalized, self.env["soticket.signing.key"].public_key())
-        registration = self.env["event.registration"]
-        if verified.status == ticket_code.STATUS_VALID:
-            registration = self._lock_registrations([verified.payload.ticket_id])
-        decision = self._decide(registration, verified, gate, direction, when, normalized)
+        verified = ticket_code.verify(normalized, self._public_key())
+        ticket_id = verified.payload.ticket_id if verified.status == ticket_code.STATUS_VALID else None
+        registration, revoked, log_id = self._lock_ticket(ticket_id, normalized)
+        decision = self._decide(registration, verified, gate, direction, when, normalized, revoked=revoked, door=door)
         apply, conflict_with = True, self.env["soticket.scan.log"]
         if offline:
             decision, apply, conflict_with = self._reconcile_offline(
                 decision, registration, gate, direction, when, forced, local_result)
         vals = {
-            "code": raw, "registration_id": registration.id or None,
+            "id": log_id, "code": raw, "registration_id": registration.id or None,
             "event_id": door.event_id,
             "company_id": door.company_id or None, "gate_id": gate.id, "device_id": device.id or None,
             "user_id": user.id or None, "direction": direction, "result": decision.result, "reason": decision.reason,
@@ -213,15 +230,56 @@ class SoticketAdmission(models.AbstractModel):
             "conflict": bool(conflict_with) or (bool(forced) and direction == "in" and decision.result in REFUSED),
             "conflict_with_id": conflict_with.id or None,
         }
+        changes = self._changes(decision, registration, when if offline else received_at) if apply else {}
         # The insert claims the nonce: no row back means this request was already answered,
-        # and nothing is applied. (No look-up beforehand: a replay is rare, a query per scan is not.)
-        log = self.env["soticket.scan.log"].sudo()._insert(vals)
-        if not log:
+        # and the ticket update and the bus message, which hang on that row, are not written.
+        # (No look-up beforehand: a replay is rare, a query per scan is not.)
+        query, params = self.env["soticket.scan.log"].sudo()._insert_query(vals)
+        query = [f"WITH log AS ({query})"]
+        if changes:
+            query.append(_ticket_update(tuple(changes)))
+            params += [*changes.values(), self.env.uid, registration.id]
+        query.append(f", bus AS ({bus_notify.INSERT} FROM log) SELECT id FROM log")  # noqa: S608 - constants
+        params += bus_notify.insert_params(self.env, door.channel, "soticket_scan",
+                                           self._scan_message(vals, registration, changes))
+        # a serialization failure (lost race on the nonce) is retried, not an error
+        self.env.cr.execute("".join(query), params, log_exceptions=False)
+        if not self.env.cr.fetchone():
             return self._outcome(self._find_nonce(device, user, nonce), replayed=True)
-        if apply:
-            self._apply(decision, registration, when if offline else received_at)
-        self._notify(log, vals, registration, gate)
-        return self._outcome_from_vals(log, vals, registration, door)
+        if changes:
+            self._applied(registration, changes)
+        bus_notify.notify_after_commit(self.env, door.channel)
+        return self._outcome_from_vals(self.env["soticket.scan.log"].sudo().browse(log_id), vals, registration, door)
+
+    @api.model
+    @tools.ormcache()
+    def _public_key(self):
+        # Cached per worker: changing the key writes a system parameter, which clears it.
+        return self.env["soticket.signing.key"].public_key()
+
+    def _lock_ticket(self, ticket_id, code):
+        """Lock the scanned ticket's row and read in the same query what admit() needs:
+        the ticket's TICKET_COLUMNS (into the ORM cache, as a fetch would), whether
+        ``code`` is on the revocation list, and an id for the scan log.
+
+        Return (registration or an empty recordset, revoked, log id)."""
+        registrations = self.env["event.registration"].sudo().with_context(active_test=False)
+        self.env.flush_all()  # what follows reads and writes in SQL
+        cr = self.env.cr
+        if ticket_id and 0 < ticket_id <= 2**63 - 1:
+            columns, query = _lock_ticket_query(type(registrations))
+            # A serialization failure here is a lost race, retried by the caller: not worth an ERROR log line.
+            cr.execute(query, [code, ticket_id], log_exceptions=False)
+            row = cr.fetchone()
+            if row:
+                registration = registrations.browse(ticket_id)
+                fields_ = registrations._fields
+                for name, value in zip(columns, row[2:], strict=True):
+                    self.env.cache.update_raw(registration, fields_[name], [value])
+                return registration, row[1], row[0]
+        cr.execute(_NEXT_LOG_ID, [code])
+        log_id, revoked = cr.fetchone()
+        return registrations.browse(), revoked, log_id
 
     def _lock_registrations(self, ids):
         """Lock the tickets' rows for this transaction (ids sorted: no deadlock between
@@ -270,18 +328,37 @@ class SoticketAdmission(models.AbstractModel):
         return Decision(decision.result, decision.reason, _(
             "Admitted offline although the ticket is refused: %(reason)s", reason=decision.message)), False, no_log
 
-    def _apply(self, decision, registration, when):
+    def _changes(self, decision, registration, when):
+        """The ticket's columns that the scan sets ({} if none), as admit() writes them."""
         if not registration or decision.result not in ACCEPTED:
-            return
-        reg = registration.with_context(**{ADMISSION_CONTEXT: True, "tracking_disable": True})
+            return {}
         if decision.result == "admitted":
-            vals = {"soticket_inside": True}
-            if reg.state != "done":
-                # what action_set_done() writes, plus our presence flag, in one UPDATE
-                vals.update(state="done", date_closed=when)
-            reg.write(vals)
-        elif reg.soticket_inside:
-            reg.write({"soticket_inside": False})
+            changes = {"soticket_inside": True}
+            if registration.state != "done":
+                # what action_set_done() writes, plus our presence flag, and the
+                # ticket_state soticket_base computes from the state of an active ticket
+                changes.update(state="done", date_closed=when, ticket_state="admitted")
+            return changes
+        return {"soticket_inside": False} if registration.soticket_inside else {}
+
+    def _applied(self, registration, changes):
+        """Bring the ORM up to date once admit() has written ``changes`` on the ticket in SQL.
+
+        This is what ``write()`` does besides its UPDATE: cache, dependent fields,
+        constraints, and soticket_base's numbering of a confirmed ticket. The other
+        overrides of ``write()`` do nothing for these values (event's mail schedulers
+        only run for a draft or cancelled ticket, which is never admitted; tracking is
+        off and the scanners' own notification is the scan message)."""
+        reg = registration.with_context(**{ADMISSION_CONTEXT: True, "tracking_disable": True})
+        for name, value in changes.items():
+            self.env.cache.update_raw(reg, reg._fields[name], [value])
+        reg.invalidate_recordset(["write_uid", "write_date"], flush=False)
+        with self.env.protecting([reg._fields[name] for name in changes], reg):
+            for name in changes:  # one at a time: cheaper than merging their trigger trees
+                reg.modified([name])
+        reg._validate_fields(changes)
+        if "state" in changes:
+            reg._schedule_numbering()
 
     def _find_nonce(self, device, user, nonce):
         if not nonce:
@@ -290,19 +367,25 @@ class SoticketAdmission(models.AbstractModel):
         domain += [("device_id", "=", device.id)] if device else [("device_id", "=", False), ("user_id", "=", user.id)]
         return self.env["soticket.scan.log"].sudo().search(domain, limit=1)
 
-    def _notify(self, log, vals, registration, gate):
-        """Tell every scanner and staff screen of the event (live attendance, other gates)."""
-        bus_notify.send(self.env, gate._door().channel, "soticket_scan", {
-            "scan_id": log.id,
+    def _scan_message(self, vals, registration, changes):
+        """The bus message that tells every scanner and staff screen of the event about
+        the scan (live attendance, other gates), with the ticket as ``changes`` leave it."""
+        ticket = None
+        if registration:
+            ticket = registration._soticket_manifest_rows()[0]
+            ticket.update(state=changes.get("ticket_state", ticket["state"]),
+                          inside=changes.get("soticket_inside", ticket["inside"]))
+        return {
+            "scan_id": vals["id"],
             "result": vals["result"],
             "reason": vals["reason"],
             "direction": vals["direction"],
             "gate_id": vals["gate_id"],
             "device_id": vals["device_id"],
-            "ticket": registration._soticket_manifest_rows()[0] if registration else None,
+            "ticket": ticket,
             "scanned_at": iso(vals["scanned_at"]),
             "conflict": vals["conflict"],
-        })
+        }
 
     def _outcome_from_vals(self, log, vals, registration, door):
         return {
@@ -357,8 +440,7 @@ class SoticketAdmission(models.AbstractModel):
         direction = data.get("direction")
         if direction not in ("in", "out"):
             raise ScannerError(_('"direction" must be "in" or "out".'), code="invalid_field")
-        gate = self._api_gate(device, data.get("gate_id"))
-        door = gate._door()
+        gate, door = self._api_gate(device, data.get("gate_id"))
         if door.direction not in ("both", direction):
             raise ScannerError(
                 _('Gate "%(gate)s" is entry only.', gate=door.gate_name) if door.direction == "in"
@@ -388,10 +470,10 @@ class SoticketAdmission(models.AbstractModel):
         door = gate._door()
         if not door or not door.active:
             raise ScannerError(_("Unknown gate %(gate)s.", gate=gate_id), status=404, code="unknown_gate")
-        if not device._may_scan_gate(gate):
+        if not device._may_scan_gate(gate, door):
             raise ScannerError(_('This scanner may not scan at gate "%(gate)s".', gate=door.gate_name), status=403,
                                code="gate_not_allowed")
-        return gate
+        return gate, door
 
     @api.model
     def api_scan(self, device, data):
@@ -509,6 +591,7 @@ class SoticketAdmission(models.AbstractModel):
             "categories": [{"id": t.id, "name": t.name, "kind": t.category_kind} for t in event.event_ticket_ids],
             "revoked": revoked,
             "tickets": tickets,
+            "messages": self._offline_messages(device),
             "bus": {"channel": event._soticket_bus_channel(),
                     "types": ["soticket_scan", "soticket_ticket", "soticket_revocation"]},
         }
@@ -541,3 +624,33 @@ class SoticketAdmission(models.AbstractModel):
             "events": [{"id": e.id, "name": e.name, "date_begin": iso(e.date_begin)} for e in events],
             "gates": self.env["soticket.scanner.gate"].sudo().search(gate_domain, limit=200)._api_data(),
         }
+
+
+@functools.lru_cache(maxsize=4)
+def _lock_ticket_query(registration_class):
+    """(columns, query) of SoticketAdmission._lock_ticket in this registry.
+
+    The columns are TICKET_COLUMNS, plus the ticket's many2one fields through which a
+    change of CHANGED_COLUMNS reaches stored fields of other records (e.g. the counts of
+    a guest list, with soticket_box_office): ``modified()`` reads them, and reading one
+    that is not in cache would fetch the whole ticket row."""
+    registry = registration_class.pool
+    extra = set()
+    for name in CHANGED_COLUMNS:
+        for via in registry.get_field_trigger_tree(registration_class._fields[name]):
+            extra.update(
+                inverse.name for inverse in registry.field_inverses[via]
+                if inverse.model_name == registration_class._name and inverse.type == "many2one" and inverse.store)
+    columns = TICKET_COLUMNS + tuple(sorted(extra - set(TICKET_COLUMNS)))
+    query = "{}, {} FROM event_registration WHERE id = %s FOR NO KEY UPDATE".format(
+        _NEXT_LOG_ID, ", ".join(f'"{name}"' for name in columns))
+    return columns, query
+
+
+@functools.lru_cache(maxsize=8)
+def _ticket_update(columns):
+    """admit()'s ticket UPDATE, a CTE run only if the scan log was written (``log``);
+    parameters: the values of ``columns`` (our own field names), write_uid, ticket id."""
+    return (", ticket AS (UPDATE event_registration SET {}, write_uid = %s, "  # noqa: S608 - fixed names
+            "write_date = now() AT TIME ZONE 'UTC' WHERE id = %s AND EXISTS (SELECT FROM log))").format(
+        ", ".join(f'"{name}" = %s' for name in columns))

@@ -1,4 +1,6 @@
 # Part of SoTicket. See LICENSE file for full copyright and licensing details.
+import functools
+
 from odoo import api
 from odoo import fields
 from odoo import models
@@ -96,14 +98,24 @@ class SoticketScanLog(models.Model):
         request, which then finds that log and answers from it. A plain INSERT would
         raise a unique violation, which Odoo does not retry.
         """
-        now = fields.Datetime.now()
-        row = dict(vals, create_uid=self.env.uid, write_uid=self.env.uid, create_date=now, write_date=now)
-        columns = list(row)
         self.flush_model()
-        self.env.cr.execute(SQL(
-            "INSERT INTO soticket_scan_log (%s) VALUES (%s) ON CONFLICT DO NOTHING RETURNING id",
-            SQL(", ").join(SQL.identifier(col) for col in columns),
-            SQL(", ").join(SQL("%s", row[col]) for col in columns),
-        ), log_exceptions=False)  # a serialization failure is retried, not an error
+        query, params = self._insert_query(vals)
+        self.env.cr.execute(query, params, log_exceptions=False)  # a serialization failure is retried
         found = self.env.cr.fetchone()
         return self.browse(found[0]) if found else self.browse()
+
+    @api.model
+    def _insert_query(self, vals):
+        """The statement of :meth:`_insert` (``RETURNING id``) and its parameters, to run
+        alone or as a CTE. ``vals``: column values, possibly with an ``id`` taken from the
+        sequence beforehand."""
+        now = fields.Datetime.now()
+        row = dict(vals, create_uid=self.env.uid, write_uid=self.env.uid, create_date=now, write_date=now)
+        return _insert_statement(tuple(row)), list(row.values())
+
+
+@functools.lru_cache(maxsize=16)
+def _insert_statement(columns):
+    # columns are our own field names, never user input
+    return "INSERT INTO soticket_scan_log ({}) VALUES ({}) ON CONFLICT DO NOTHING RETURNING id".format(  # noqa: S608
+        ", ".join(f'"{column}"' for column in columns), ", ".join(["%s"] * len(columns)))

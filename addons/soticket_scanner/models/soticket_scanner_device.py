@@ -82,7 +82,7 @@ class SoticketScannerDevice(models.Model):
         help="Gates this scanner may scan at. Empty: every gate of its events.")
     state = fields.Selection(DEVICE_STATES, default="new", required=True, readonly=True, tracking=True)
     lang = fields.Selection(
-        "_lang_get", "Language", default=lambda self: self.env.lang,
+        "_lang_get", "Language", default=lambda self: self.env.company.partner_id.lang or self.env.lang,
         help="Language of the messages shown on the scanner.")
     pairing_code_hash = fields.Char(copy=False, readonly=True, groups="base.group_system")
     pairing_expires_at = fields.Datetime("Pairing code expires", copy=False, readonly=True)
@@ -105,7 +105,7 @@ class SoticketScannerDevice(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        self.env.registry.clear_cache()  # _device_id_for_token, _scope
+        self.env.registry.clear_cache()  # _token_scope, _device_id_for_token, _scope
         return super().create(vals_list)
 
     def write(self, vals):
@@ -203,24 +203,36 @@ class SoticketScannerDevice(models.Model):
     # ------------------------------------------------------------------ API authentication
     @api.model
     def _from_token(self, token):
-        """Return (device, error) for a bearer token; error is None or (code, message).
+        """Return (device, error) for a bearer token; error is None or (code, message)."""
+        device, _scope, error = self._authenticate_token(token)
+        return device, error
+
+    @api.model
+    def _authenticate_token(self, token):
+        """Return (device, its DeviceScope, error) for a bearer token; error is None or
+        (code, message), and then device is empty and scope None.
 
         Answered from a per-worker cache: revoking or re-pairing a scanner writes on it,
         which clears the cache in every worker before their next request."""
-        unknown = ("invalid_token", self.env._("Unknown scanner token: pair this scanner again."))
-        if not isinstance(token, str) or not token.startswith(TOKEN_PREFIX) or len(token) > 128:
-            return self.browse(), unknown
-        device = self.browse(self._device_id_for_token(_hash(token)))
-        if not device:
-            return device, unknown
-        scope = device._scope()
+        device_id, scope = 0, None
+        if isinstance(token, str) and token.startswith(TOKEN_PREFIX) and len(token) <= 128:
+            device_id, scope = self._token_scope(_hash(token))
+        if not device_id:
+            return self.browse(), None, ("invalid_token", self.env._("Unknown scanner token: pair this scanner again."))
         if scope.state == "revoked" or not scope.active:
-            return self.browse(), ("revoked_token", self.env._(
+            return self.browse(), None, ("revoked_token", self.env._(
                 "This scanner was revoked by the venue. Ask a manager to pair it again."))
         if scope.state != "paired":
-            return self.browse(), ("invalid_token", self.env._(
+            return self.browse(), None, ("invalid_token", self.env._(
                 "This scanner's token was replaced by a new pairing: pair it again."))
-        return device, None
+        return self.browse(device_id), scope, None
+
+    @api.model
+    @tools.ormcache("token_hash")
+    def _token_scope(self, token_hash):
+        """(device id, DeviceScope) of a token hash, (0, None) if unknown: one cache look-up per request."""
+        device_id = self._device_id_for_token(token_hash)
+        return (device_id, self.browse(device_id)._scope()) if device_id else (0, None)
 
     @api.model
     @tools.ormcache("token_hash")
@@ -274,9 +286,10 @@ class SoticketScannerDevice(models.Model):
             return False
         return not scope.event_ids or event.id in scope.event_ids
 
-    def _may_scan_gate(self, gate):
+    def _may_scan_gate(self, gate, door=None):
+        """``door``: ``gate._door()``, if the caller has it."""
         self.ensure_one()
-        scope, door = self._scope(), gate._door()
+        scope, door = self._scope(), door or gate._door()
         if scope.gate_ids:
             return gate.id in scope.gate_ids
         if door.company_id and door.company_id != scope.company_id:

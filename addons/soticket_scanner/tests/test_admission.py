@@ -105,7 +105,7 @@ class TestAdmission(SoticketScannerCase):
         refunded._mark_refunded()
         self.assertEqual(self._admit(cancelled)["reason"], "cancelled")
         out = self._admit(refunded)
-        self.assertEqual((out["result"], out["reason"]), ("cancelled", "refunded"))
+        self.assertEqual((out["result"], out["reason"]), ("revoked", "refunded"))
         self.assertEqual((cancelled.state, refunded.state), ("cancel", "cancel"))
 
     def test_unpaid_ticket_is_refused(self):
@@ -207,15 +207,17 @@ class TestAdmission(SoticketScannerCase):
         with listener.cursor() as cr:
             cr.execute("LISTEN imbus")
         target = f"soticket_test_{uuid.uuid4().hex}"
+        ours = [self.env.cr.dbname, target]
         for _round in range(2):  # the second one reuses the worker's connection
             bus_notify._notify({channel_with_db(self.env.cr.dbname, target)})
+            received = False  # other databases on this server may notify meanwhile: wait for ours
             deadline = time.monotonic() + 10
-            while not listener.notifies and time.monotonic() < deadline:
+            while not received and time.monotonic() < deadline:
                 select.select([listener], [], [], 0.5)
                 listener.poll()
-            self.assertTrue(listener.notifies, "NOTIFY imbus received")
-            channels = json.loads(listener.notifies.pop().payload)
-            self.assertIn([self.env.cr.dbname, target], channels)
+                while listener.notifies:
+                    received = received or ours in json.loads(listener.notifies.pop().payload)
+            self.assertTrue(received, "NOTIFY imbus received on our channel")
 
     def test_door_staff_see_current_scans_not_codes(self):
         ticket = self._ticket()

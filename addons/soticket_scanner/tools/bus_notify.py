@@ -30,19 +30,32 @@ _lock = threading.Lock()
 _connection = {"pid": None, "cnx": None}
 
 
+# The row bus.bus.create() would write, without its default_get (which reads the user);
+# parameters: insert_params(). Append " FROM <relation>" to write one row per row of that
+# relation (e.g. a CTE's RETURNING) instead of exactly one.
+INSERT = ("INSERT INTO bus_bus (channel, message, create_uid, write_uid, create_date, write_date) "
+          "SELECT %s, %s, %s, %s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'")
+
+
 def send(env, target, notification_type, message):
     """Queue a notification like ``env["bus.bus"]._sendone(target, notification_type, message)``."""
-    channel = channel_with_db(env.cr.dbname, target)
-    # The row bus.bus.create() would write, without its default_get (which reads the user).
-    env.cr.execute(SQL(
-        "INSERT INTO bus_bus (channel, message, create_uid, write_uid, create_date, write_date) "
-        "VALUES (%s, %s, %s, %s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')",
-        json_dump(channel), json_dump({"type": notification_type, "payload": message}), env.uid, env.uid))
+    env.cr.execute(INSERT, insert_params(env, target, notification_type, message))
+    notify_after_commit(env, target)
+
+
+def insert_params(env, target, notification_type, message):
+    """The parameters of :data:`INSERT`. Whoever runs it calls :func:`notify_after_commit`."""
+    return [json_dump(channel_with_db(env.cr.dbname, target)),
+            json_dump({"type": notification_type, "payload": message}), env.uid, env.uid]
+
+
+def notify_after_commit(env, target):
+    """Send ``NOTIFY imbus`` for ``target`` once the transaction commits (once per channel)."""
     pending = env.cr.postcommit.data.get(_PENDING)
     if pending is None:
         pending = env.cr.postcommit.data[_PENDING] = set()
         env.cr.postcommit.add(lambda: _notify(pending))
-    pending.add(channel)
+    pending.add(channel_with_db(env.cr.dbname, target))
 
 
 def _notify(channels):
