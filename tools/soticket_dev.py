@@ -51,8 +51,12 @@ ODOO_REQ_OVERRIDES = {
     "cbor2": "cbor2==5.6.2",  # 5.4.2 has no build for this Python
     "python-ldap": None,  # only auth_ldap needs it, and it wants libldap headers
 }
-# Odoo's gevent child (longpolling with --workers) needs these exact versions.
-EXTRA_PINS = ["zope.interface==5.5.2", "zope.event==4.6"]
+# Odoo's gevent child (longpolling with --workers) needs these exact versions, and a
+# setuptools whose pkg_resources finds pip's normalized zope_interface-*.dist-info: with
+# the venv's setuptools 65, gevent's plugin loader raises DistributionNotFound and the
+# prefork server respawns the child every second. (In 75.8, importing pkg_resources warns
+# with a DeprecationWarning, which Odoo silences; 80.x warns with a UserWarning.)
+EXTRA_PINS = ["zope.interface==5.5.2", "zope.event==4.6", "setuptools==75.8.2"]
 
 LOG_LINE = re.compile(
     r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (?P<level>[A-Z]+) (?P<db>\S+) (?P<logger>\S+): (?P<msg>.*)"
