@@ -26,39 +26,44 @@ _logger = logging.getLogger(__name__)
 MAX_BODY = 256 * 1024
 BODY_KEY = "soticket_scanner.body"
 API = "/soticket/scanner/v1"
-# No route-level max_content_length: werkzeug would answer an HTML 413 before the
-# controller runs; _body() answers it in JSON instead.
+# No route-level max_content_length nor methods: werkzeug would answer an HTML 413 or 405
+# before the controller runs; _body() and _serve() answer them in JSON instead.
 ROUTE = {"type": "http", "auth": "none", "csrf": False, "save_session": False, "readonly": False}
 # Retried by Odoo around the whole request: let them through.
 RETRIED = (pg_errors.SerializationFailure, pg_errors.LockNotAvailable, pg_errors.DeadlockDetected)
+# The HTTP methods each route accepts (what werkzeug allowed for methods=["POST"] / ["GET"]).
+WRITE = ("POST",)
+READ = ("GET", "HEAD")
 
 
 class ScannerApi(http.Controller):
 
-    @http.route(f"{API}/pair", methods=["POST"], **ROUTE)
+    @http.route(f"{API}/pair", **ROUTE)
     def pair(self, **_kwargs):
         return self._serve(lambda env, _device, body: env["soticket.admission"].api_pair(
             body, ip=request.httprequest.remote_addr), authenticate=False)
 
-    @http.route(f"{API}/scan", methods=["POST"], **ROUTE)
+    @http.route(f"{API}/scan", **ROUTE)
     def scan(self, **_kwargs):
         return self._serve(lambda env, device, body: env["soticket.admission"].api_scan(device, body))
 
-    @http.route(f"{API}/sync", methods=["POST"], **ROUTE)
+    @http.route(f"{API}/sync", **ROUTE)
     def sync(self, **_kwargs):
         return self._serve(lambda env, device, body: env["soticket.admission"].api_sync(device, body))
 
-    @http.route(f"{API}/manifest", methods=["GET"], **ROUTE)
+    @http.route(f"{API}/manifest", **ROUTE)
     def manifest(self, event_id=None, since=None, **_kwargs):
         return self._serve(lambda env, device, _body: env["soticket.admission"].api_manifest(
-            device, event_id, since or None), read_body=False)
+            device, event_id, since or None), methods=READ, read_body=False)
 
     # ------------------------------------------------------------------ plumbing
-    def _serve(self, handler, authenticate=True, read_body=True):
+    def _serve(self, handler, methods=WRITE, authenticate=True, read_body=True):
         if not request.db:
             return self._error(404, "no_database",
                                "This address serves no single database: set dbfilter so it names exactly one.")
         env = request.env(user=SUPERUSER_ID, su=True)
+        if request.httprequest.method not in methods:
+            return self._method_not_allowed(env, methods)
         device, scope = env["soticket.scanner.device"], None
         if authenticate:
             device, scope, _error = device._authenticate_token(self._bearer_token())
@@ -150,6 +155,13 @@ class ScannerApi(http.Controller):
     def _json(payload, status=200, headers=None):
         return request.make_json_response(payload, status=status, headers=[("Cache-Control", "no-store")] + (
             headers or []))
+
+    def _method_not_allowed(self, env, methods):
+        allowed = ", ".join(methods)
+        message = env(context={"lang": self._lang(env, request.best_lang)})._(
+            "This address only accepts %(methods)s requests.", methods=allowed)
+        return self._json({"error": "method_not_allowed", "message": message}, status=405,
+                          headers=[("Allow", allowed)])
 
     def _error(self, status, code, message):
         headers = [("WWW-Authenticate", f'Bearer error="{code}"')] if status == 401 else []

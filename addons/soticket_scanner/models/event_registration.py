@@ -1,13 +1,28 @@
 # Part of SoTicket. See LICENSE file for full copyright and licensing details.
+import uuid
+
 from odoo import api
 from odoo import fields
 from odoo import models
+from odoo.addons.soticket_base.tools import ticket_code
 
 from ..tools import bus_notify
+from .soticket_scan_log import MAX_CODE_LEN
 
 # Context key set by soticket.admission while it records a scan.
 ADMISSION_CONTEXT = "soticket_admission"
 WATCHED_FIELDS = {"state", "active", "ticket_code_version", "event_ticket_id", "event_id", "refunded"}
+# soticket.admission results -> the statuses the stock Registration Desk displays.
+DESK_STATUSES = {
+    "admitted": "confirmed_registration",
+    "already_in": "already_registered",
+    "cancelled": "canceled_registration",
+    "revoked": "canceled_registration",
+    "invalid": "canceled_registration",  # unpaid: a known ticket that does not enter
+    "not_open_yet": "not_ongoing_event",
+    "closed": "not_ongoing_event",
+    "wrong_event": "need_manual_confirmation",
+}
 
 
 class EventRegistration(models.Model):
@@ -78,6 +93,68 @@ class EventRegistration(models.Model):
             "inside": self.soticket_inside,
             "admitted_at": _iso(self.date_closed),
         }
+
+    # ------------------------------------------------------------------ registration desk
+    @api.model
+    def register_attendee(self, barcode, event_id=False):
+        """The stock Registration Desk's scan. A SoTicket code, or the stock barcode of a
+        ticket the desk would admit, goes through soticket.admission like any door scan:
+        admitted exactly once and logged under the desk user."""
+        raw = barcode[:MAX_CODE_LEN] if isinstance(barcode, str) else ""
+        code = ticket_code.normalize(raw)
+        verified = ticket_code.verify(code, self.env["soticket.admission"]._public_key())
+        if verified.status == ticket_code.STATUS_VALID:
+            ticket_id, code_event_id = verified.payload.ticket_id, verified.payload.event_id
+        else:
+            attendee = self.search([("barcode", "=", barcode)], limit=1) if raw else self
+            if attendee.state != "open" or not attendee.ticket_code:
+                return super().register_attendee(barcode, event_id)
+            code, ticket_id, code_event_id = attendee.ticket_code, attendee.id, attendee.event_id.id
+        if not isinstance(event_id, int) or isinstance(event_id, bool) or event_id <= 0:
+            event_id = code_event_id
+        return self._soticket_desk_admit(code, ticket_id, event_id)
+
+    @api.model
+    def _soticket_desk_admit(self, code, ticket_id, event_id):
+        """Admit a verified ``code`` at an entry gate of ``event_id``, as the desk user."""
+        # The desk's own right (event.group_event_registration_desk): admit the tickets it sees.
+        self.check_access("write")
+        registration = self.with_context(active_test=False).browse(ticket_id).exists()
+        registration.check_access("write")
+        gates = self.env["soticket.scanner.gate"].sudo().search(
+            [("event_id", "=", event_id), ("direction", "in", ("in", "both"))])
+        # the first entry gate that lets this ticket's category in, else the first one (which refuses it)
+        category = registration.event_ticket_id.id
+        gate = next((g for g in gates if not g.category_ids or category in g.category_ids.ids), gates[:1])
+        if not gate:
+            return self._soticket_desk_no_gate(registration, code, event_id)
+        outcome = self.env["soticket.admission"].sudo().admit(
+            code, gate, "in", f"desk-{uuid.uuid4().hex}", user=self.env.user)
+        if not registration:
+            return {"error": "invalid_ticket"}
+        summary = registration._get_registration_summary()
+        summary.update(status=DESK_STATUSES.get(outcome["result"], "canceled_registration"),
+                       message=outcome["message"])
+        return summary
+
+    def _soticket_desk_no_gate(self, registration, code, event_id):
+        """No entry gate: nothing is admitted nor logged; the desk staff may confirm by hand."""
+        if not registration:
+            return {"error": "invalid_ticket"}
+        if registration.state in ("cancel", "draft") or not registration.active or registration.ticket_code != code:
+            status = "canceled_registration"
+        elif registration.state == "done":
+            status = "already_registered"
+        elif registration.event_id.is_finished:
+            status = "not_ongoing_event"
+        else:
+            status = "need_manual_confirmation"
+        event = self.env["event.event"].sudo().browse(event_id).exists()
+        summary = registration._get_registration_summary()
+        summary.update(status=status, message=self.env._(
+            'The event "%(event)s" has no entry gate: this scan was not recorded. Add a gate in its Door '
+            "tab to admit tickets at the desk.", event=event.name))
+        return summary
 
 
 def _iso(value):

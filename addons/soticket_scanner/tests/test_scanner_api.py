@@ -239,3 +239,18 @@ class TestScannerApi(SoticketScannerCase, HttpCase):
     def test_wrong_method(self):
         response = self.url_open(f"{API}/scan")  # GET on a POST route
         self.assertEqual(response.status_code, 405)
+
+    def test_wrong_method_answers_json(self):
+        count = self._log_count()
+        self.env.flush_all()
+        for method, path, allowed in (("GET", "scan", "POST"), ("PUT", "sync", "POST"),
+                                      ("POST", f"manifest?event_id={self.tonight.id}", "GET, HEAD")):
+            response = self.opener.request(method, f"{self.base_url()}{API}/{path}", timeout=12, data=b"{}",
+                                           headers={"Authorization": f"Bearer {self.token_a}",
+                                                    "Content-Type": "application/json"})
+            self.assertEqual((response.status_code, response.headers.get("Allow")), (405, allowed), path)
+            self.assertEqual(response.headers.get("Content-Type"), "application/json; charset=utf-8")
+            payload = response.json()
+            self.assertEqual(payload["error"], "method_not_allowed")
+            self.assertIn(allowed, payload["message"])
+        self.assertEqual(self._log_count(), count, "a refused request writes nothing")

@@ -1,0 +1,113 @@
+# Part of SoTicket. See LICENSE file for full copyright and licensing details.
+from odoo import Command
+from odoo.exceptions import AccessError
+from odoo.tests import tagged
+
+from .common import AZERTY
+from .common import SoticketScannerCase
+
+
+@tagged("post_install", "-at_install")
+class TestRegistrationDesk(SoticketScannerCase):
+    """Odoo's Events > Registration Desk scans SoTicket codes through our admission."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        users = cls.env["res.users"].with_context(no_reset_password=True)
+        cls.desk_user = users.create({
+            "name": "Dominique Accueil", "login": "desk_dom", "password": "desk_dom",
+            "groups_id": [Command.set([cls.env.ref("base.group_user").id,
+                                       cls.env.ref("event.group_event_registration_desk").id])],
+        })
+        cls.desk = cls.env["event.registration"].with_user(cls.desk_user)
+
+    def _scan(self, code_or_ticket, event=None):
+        code = code_or_ticket if isinstance(code_or_ticket, str) else code_or_ticket.ticket_code
+        self.env.flush_all()
+        out = self.desk.register_attendee(code, (event or self.tonight).id)
+        self.env.invalidate_all()
+        return out
+
+    def test_code_admits_once_then_already_registered(self):
+        ticket = self._ticket()
+        out = self._scan(ticket)
+        self.assertEqual((out["status"], out["id"]), ("confirmed_registration", ticket.id))
+        self.assertEqual((out["name"], out["ticket_name"], out["event_id"]),
+                         ("Camille Martin", "Plein tarif", self.tonight.id), "the desk's summary")
+        self.assertIn("Welcome", out["message"])
+        self.assertEqual((ticket.state, ticket.soticket_inside), ("done", True))
+        log = self._logs(ticket)
+        self.assertEqual((log.result, log.user_id, log.gate_id), ("admitted", self.desk_user, self.main_gate))
+        self.assertFalse(log.device_id)
+
+        again = self._scan(ticket)
+        self.assertEqual(again["status"], "already_registered")
+        self.assertIn("Already inside", again["message"])
+        self.assertEqual(self._logs(ticket).mapped("result"), ["already_in", "admitted"])
+
+    def test_azerty_typed_code(self):
+        ticket = self._ticket()
+        typed = ticket.ticket_code.translate(AZERTY).swapcase()
+        self.assertNotEqual(typed, ticket.ticket_code)
+        self.assertEqual(self._scan(f" {typed}\n")["status"], "confirmed_registration")
+        self.assertEqual(ticket.state, "done")
+
+    def test_reissued_code_is_refused(self):
+        ticket = self._ticket()
+        old_code = ticket.ticket_code
+        ticket.action_reissue_code()
+        out = self._scan(old_code)
+        self.assertEqual(out["status"], "canceled_registration")
+        self.assertIn("reissued", out["message"])
+        self.assertEqual(ticket.state, "open", "the old code let nobody in")
+        self.assertEqual(self._logs(ticket).reason, "reissued")
+        self.assertEqual(self._scan(ticket)["status"], "confirmed_registration", "the new code enters")
+
+    def test_ticket_of_another_event_needs_manual_confirmation(self):
+        ticket = self._ticket(self.full_price)  # the concert in ten days
+        out = self._scan(ticket)  # at tonight's desk
+        self.assertEqual(out["status"], "need_manual_confirmation")
+        self.assertEqual(ticket.state, "open")
+        self.assertEqual(self._logs(ticket).result, "wrong_event")
+        # A desk open on no event scans at the ticket's own event (in ten days: not open yet).
+        self.env.flush_all()
+        out = self.desk.register_attendee(ticket.ticket_code, False)
+        self.assertEqual(out["status"], "not_ongoing_event")
+        self.assertEqual(self._logs(ticket)[0].gate_id, self.concert_gate)
+
+    def test_stock_barcode_goes_through_admission(self):
+        ticket = self._ticket()
+        self.assertTrue(ticket.barcode)
+        out = self._scan(ticket.barcode)
+        self.assertEqual(out["status"], "confirmed_registration")
+        log = self._logs(ticket)
+        self.assertEqual((log.result, log.user_id, log.gate_id), ("admitted", self.desk_user, self.main_gate))
+        self.assertEqual(self._scan(ticket.barcode)["status"], "already_registered")
+
+    def test_garbage_is_an_invalid_ticket(self):
+        count = self.env["soticket.scan.log"].search_count([])
+        for garbage in ("hello", "", "S" + "A" * 123):
+            self.assertEqual(self._scan(garbage), {"error": "invalid_ticket"})
+        self.assertEqual(self.env["soticket.scan.log"].search_count([]), count)
+
+    def test_event_without_gate_admits_nothing(self):
+        event, gate = self._event("Répétition", self.tonight.date_begin, self.tonight.date_end)
+        gate.unlink()
+        ticket = self._ticket(event.event_ticket_ids)
+        out = self._scan(ticket, event=event)
+        self.assertEqual(out["status"], "need_manual_confirmation")
+        self.assertIn("no entry gate", out["message"])
+        self.assertEqual(ticket.state, "open")
+        self.assertFalse(self._logs(ticket))
+
+    def test_desk_rights_are_required(self):
+        clerk = self.env["res.users"].with_context(no_reset_password=True).create({
+            "name": "Claude Compta", "login": "clerk_claude", "password": "clerk_claude",
+            "groups_id": [Command.set([self.env.ref("base.group_user").id])],
+        })
+        ticket = self._ticket()
+        with self.assertRaises(AccessError):
+            self.env["event.registration"].with_user(clerk).register_attendee(ticket.ticket_code, self.tonight.id)
+        self.assertEqual(ticket.state, "open")
+        self.assertFalse(self._logs(ticket))
