@@ -1,30 +1,43 @@
 # Part of SoTicket. See LICENSE file for full copyright and licensing details.
-"""Door-scan throughput on a real multi-worker Odoo server, beside stock register_attendee.
+"""Door-scan throughput on real multi-worker Odoo servers, beside stock register_attendee.
 
     .venv/bin/python bench/bench_scan.py [--tickets 10000] [--clients 8] [--workers 2] [--keep-db]
-    .venv/bin/python bench/bench_scan.py --db soticket_bench_scan_x   # reuse a kept database (states reset)
+    .venv/bin/python bench/bench_scan.py --db soticket_bench_scan_x   # reuse kept databases (states reset)
 
-1. Creates a throwaway database, installs soticket_scanner without demo data, and creates
-   one event with --tickets valid tickets, a gate and one paired scanner per client.
-2. Starts `odoo-bin --workers=N` and checks its log: one gevent child, no respawn, no ERROR.
+soticket_scanner overrides event.registration.register_attendee (SoTicket tickets go through
+its admission), so the stock paths are measured on a second database where only Odoo's
+`event` is installed:
+
+1. Creates two throwaway databases, both without demo data and with one event of --tickets
+   valid (state "open") tickets, the same admin user (admin / admin) making the desk calls:
+     soticket_bench_scan_<id>        soticket_scanner, a gate and one paired scanner per client
+     soticket_bench_scan_<id>_stock  stock `event` only (addons path without SoTicket's);
+                                     the stock barcodes; ticket e-mails left to the cron
+                                     (event.event_mail_async, as SoTicket sets it)
+2. Starts one `odoo-bin --workers=N` per database, same options, and checks each log: one
+   gevent child, no respawn, no ERROR. Both stay up for the whole run; each path runs while
+   the other server is idle (an idle prefork server sleeps in select(); its CPU during the
+   other server's phases is measured and printed).
 3. Each path scans distinct tickets once (every scan is a first admission), --clients
    concurrent clients, after a warm-up; the paths alternate in --rounds rounds:
-     scanner  POST /soticket/scanner/v1/scan              (this addon)
-     call_kw  POST /web/dataset/call_kw register_attendee (the registration desk's path)
-     jsonrpc  POST /jsonrpc execute_kw register_attendee
+     scanner  POST /soticket/scanner/v1/scan               soticket database
+     call_kw  POST /web/dataset/call_kw register_attendee  stock database (the registration desk's path)
+     jsonrpc  POST /jsonrpc execute_kw register_attendee   stock database
    Besides wall-clock scans/s and latency (which depend on whatever else runs on the
-   machine), the CPU time of the Odoo server (workers, gevent child) and of the PostgreSQL
-   backends it uses (incl. the bus NOTIFY connection) is measured per scan, and gives the
-   scans/s two dedicated cores could serve.
-   Then a race: --race clients scan ONE ticket at the same instant: exactly one admitted.
+   machine), the CPU time of the path's own Odoo server (workers, gevent child) and of the
+   PostgreSQL backends it uses (incl. the bus NOTIFY connection) is measured per scan, and
+   gives the scans/s two dedicated cores could serve.
+   Then a race on the scanner path: --race clients scan ONE ticket at the same instant:
+   exactly one admitted.
 4. Box side, offline: ticket_code.verify + SQLite state lookup, µs per scan.
-5. Drops the database (unless --keep-db).
+5. Drops both databases (unless --keep-db or --db).
 
 Loops are bounded by a scan count and a time limit per phase.
 """
 
 import argparse
 import base64
+import contextlib
 import http.client
 import importlib.util
 import json
@@ -82,10 +95,45 @@ json.dump({"event_id": event.id, "gate_id": gate.id, "tokens": tokens, "tickets"
 env.cr.commit()
 """
 
+# Stock `event` only: no product on the ticket category, no doors_open, no scanner.
+POPULATE_STOCK = r"""
+import json
+from datetime import timedelta
+
+from odoo import fields
+
+ctx = dict(env.context, tracking_disable=True, mail_create_nolog=True, mail_notrack=True, lang="en_US")
+env = env(context=ctx)
+# As in the SoTicket database (soticket_base sets it): the ticket e-mails are left to the
+# cron instead of being rendered inside each create. Admission (state done) sends none.
+env["ir.config_parameter"].sudo().set_param("event.event_mail_async", "True")
+now = fields.Datetime.now()
+event = env["event.event"].create({
+    "name": "Bench night", "date_begin": now - timedelta(hours=1), "date_end": now + timedelta(hours=12),
+    "event_ticket_ids": [(0, 0, {"name": "Plein tarif"})],
+})
+ids = []
+for start in range(0, TICKETS, 1000):
+    ids += env["event.registration"].create([{
+        "event_id": event.id, "event_ticket_id": event.event_ticket_ids.id, "name": f"Holder {i} Bench",
+        "email": f"holder{i}@example.com", "state": "open",
+    } for i in range(start, min(start + 1000, TICKETS))]).ids
+    env.cr.commit()
+env.cr.execute("SELECT id, NULL, barcode FROM event_registration WHERE id = ANY(%s) ORDER BY id", [ids])
+tickets = env.cr.fetchall()
+uid = env.ref("base.user_admin").id
+json.dump({"event_id": event.id, "tickets": tickets, "uid": uid}, open(OUT, "w"))
+env.cr.commit()
+"""
+
 RESET_SQL = (
     "DELETE FROM soticket_scan_log; "
     "UPDATE event_registration SET state = 'open', ticket_state = 'valid', soticket_inside = FALSE, "
     "date_closed = NULL WHERE event_id = (SELECT max(id) FROM event_event WHERE name->>'en_US' = 'Bench night')"
+)
+RESET_STOCK_SQL = (
+    "UPDATE event_registration SET state = 'open', date_closed = NULL "
+    "WHERE event_id = (SELECT max(id) FROM event_event WHERE name->>'en_US' = 'Bench night')"
 )
 
 
@@ -101,21 +149,49 @@ codec = load_path("ticket_code", REPO / "addons" / "soticket_base" / "tools" / "
 
 
 # --------------------------------------------------------------------------- setup
-def create_database(odoo, pg, db, tickets, clients, log):
-    say(f"installing soticket_scanner into {db} (a few minutes)…")
+def odoo_cmd(odoo, pg, db, stock=False):
+    """odoo-bin with its options; ``stock``: Odoo's addons only, SoTicket's off the path."""
+    cmd = dev.odoo_base_cmd(odoo, pg, db)
+    if stock:
+        cmd[cmd.index("--addons-path") + 1] = str(odoo / "addons")
+    return cmd
+
+
+def create_database(odoo, pg, db, tickets, clients, log, stock=False):
+    module, populate = ("event", POPULATE_STOCK) if stock else ("soticket_scanner", POPULATE)
+    say(f"installing {module} into {db} (a few minutes)…")
+    cmd = odoo_cmd(odoo, pg, db, stock)
     with open(log, "a") as out:
-        subprocess.run(dev.odoo_base_cmd(odoo, pg, db) + [
-            "-i", "soticket_scanner", "--without-demo=all", "--stop-after-init", "--max-cron-threads=0",
+        subprocess.run(cmd + [
+            "-i", module, "--without-demo=all", "--stop-after-init", "--max-cron-threads=0",
             "--http-port", str(dev.free_port())], check=True, stdout=out, stderr=subprocess.STDOUT)
-    say(f"creating {tickets} tickets…")
+    say(f"creating {tickets} tickets in {db}…")
     with tempfile.TemporaryDirectory() as tmp:
         out_path = Path(tmp) / "fixture.json"
-        script = f"CLIENTS = {clients + 1}\nTICKETS = {tickets}\nOUT = {str(out_path)!r}\n" + POPULATE
+        script = f"CLIENTS = {clients + 1}\nTICKETS = {tickets}\nOUT = {str(out_path)!r}\n" + populate
         with open(log, "a") as out:
-            subprocess.run(dev.odoo_base_cmd(odoo, pg, db)[:2] + ["shell"] + dev.odoo_base_cmd(odoo, pg, db)[2:] + [
-                "--no-http", "--log-level=warn"], input=script, text=True, check=True, stdout=out,
-                stderr=subprocess.STDOUT)
+            subprocess.run(cmd[:2] + ["shell"] + cmd[2:] + ["--no-http", "--log-level=warn"], input=script,
+                           text=True, check=True, stdout=out, stderr=subprocess.STDOUT)
         return json.loads(out_path.read_text())
+
+
+def prepare_database(odoo, pg, db, args, log, tickets, stock=False):
+    """The fixture of ``db``: a kept database is reset (tickets not admitted), else created
+    with ``tickets`` tickets."""
+    cache = REPO / ".local" / f"{db}.json"
+    if args.db and cache.exists():
+        dev.psql(pg, RESET_STOCK_SQL if stock else RESET_SQL, db)
+        return json.loads(cache.read_text())
+    fixture = create_database(odoo, pg, db, tickets, max(args.clients, args.race), log, stock)
+    if args.keep_db or args.db:
+        cache.write_text(json.dumps(fixture))
+    return fixture
+
+
+def soticket_modules(pg, db):
+    """(installed modules, of which SoTicket's) in ``db``."""
+    rows = dev.psql(pg, "SELECT name FROM ir_module_module WHERE state = 'installed'", db)
+    return len(rows), sorted(name for (name,) in rows if name.startswith("soticket"))
 
 
 def gevent_shim(directory):
@@ -138,11 +214,12 @@ def gevent_shim(directory):
 
 
 class Server:
-    def __init__(self, odoo, pg, db, workers, log, pythonpath=None):
+    def __init__(self, odoo, pg, db, workers, log, pythonpath=None, stock=False):
+        self.db = db
         self.port = dev.free_port()
         self.url = f"127.0.0.1:{self.port}"
         self.log = log
-        base = dev.odoo_base_cmd(odoo, pg, db)
+        base = odoo_cmd(odoo, pg, db, stock)
         if "--db-filter" in base:
             # A single-database server: -d alone names it. With --db-filter, Odoo lists the
             # databases on every request that has no session cookie (a scanner, /jsonrpc),
@@ -172,6 +249,7 @@ class Server:
                         return self
             except OSError:
                 time.sleep(0.5)
+        self.__exit__()
         raise RuntimeError(f"Odoo did not start, see {self.log}")
 
     def __exit__(self, *exc):
@@ -432,6 +510,13 @@ def say(msg):
     print(f"[bench_scan] {msg}", flush=True)
 
 
+def log_checks(server):
+    """(gevent child starts, gevent crashes, ERROR lines) in the server's log since it started."""
+    text = server.log_text()
+    errors = [line for line in text.splitlines() if re.search(r" (ERROR|CRITICAL) ", line)]
+    return text.count("Evented Service (longpolling) running on"), text.count("DistributionNotFound"), errors
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=10000)
@@ -439,8 +524,10 @@ def main():
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--race", type=int, default=24, help="concurrent scans of one ticket")
     parser.add_argument("--rounds", type=int, default=6, help="the paths alternate in this many rounds")
-    parser.add_argument("--keep-db", action="store_true")
-    parser.add_argument("--db", help="reuse this kept database (its tickets are reset to not admitted)")
+    parser.add_argument("--keep-db", action="store_true", help="keep both databases (and their fixtures)")
+    parser.add_argument("--db", help="reuse this kept soticket database, and its stock one (--stock-db); "
+                                     "their tickets are reset to not admitted")
+    parser.add_argument("--stock-db", help="the stock database (default: the soticket one's name + _stock)")
     parser.add_argument("--no-gevent-shim", action="store_true",
                         help="run the venv as is, even if its gevent child cannot start (see gevent_shim)")
     args = parser.parse_args()
@@ -450,28 +537,35 @@ def main():
     logs = REPO / ".local" / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     log = logs / f"bench-scan-{run_id}.log"
+    stock_log = logs / f"bench-scan-{run_id}-stock.log"
     db = args.db or f"soticket_bench_scan_{run_id}"
-    fixture_cache = REPO / ".local" / f"{db}.json"
-    say(f"server log: {log}")
+    stock_db = args.stock_db or f"{db}_stock"
+    say(f"server logs: {log} ({db}), {stock_log} ({stock_db})")
     load_at_start = os.getloadavg()
     try:
-        if args.db and fixture_cache.exists():
-            dev.psql(pg, RESET_SQL, db)
-            fixture = json.loads(fixture_cache.read_text())
-        else:
-            fixture = create_database(odoo, pg, db, args.tickets, max(args.clients, args.race), log)
-            if args.keep_db:
-                fixture_cache.write_text(json.dumps(fixture))
-        tickets = fixture["tickets"]
-        say(f"{len(tickets)} tickets, {args.clients} clients, --workers={args.workers}")
+        fixture = prepare_database(odoo, pg, db, args, log, args.tickets)
+        # as many tickets as the soticket database (a kept one may have another count)
+        stock_fixture = prepare_database(odoo, pg, stock_db, args, stock_log, len(fixture["tickets"]), stock=True)
+        modules = {name: soticket_modules(pg, name) for name in (db, stock_db)}
+        if modules[stock_db][1] or "soticket_scanner" not in modules[db][1]:
+            raise RuntimeError(f"unexpected modules: {modules}")
+        tickets, stock_tickets = fixture["tickets"], stock_fixture["tickets"]
+        if len(tickets) != len(stock_tickets):
+            raise RuntimeError(f"{db} has {len(tickets)} tickets, {stock_db} {len(stock_tickets)}")
+        paths_db = {"scanner": db, "call_kw": stock_db, "jsonrpc": stock_db}
+        say(f"{len(tickets)} tickets in each database, {args.clients} clients, --workers={args.workers}")
+        for name, (count, ours) in modules.items():
+            say(f"database {name}: {count} modules installed, SoTicket's: {', '.join(ours) or 'none'}")
         warm = WARMUP_PER_CLIENT * args.clients
         budget = len(tickets) - 3 * warm - 1
         share = budget // 3
+        # The same slices as with one database: every path scans as many tickets.
         pools = {
             "scanner": (tickets[:warm], tickets[warm:warm + share]),
-            "call_kw": (tickets[warm + share:2 * warm + share], tickets[2 * warm + share:2 * warm + 2 * share]),
-            "jsonrpc": (tickets[2 * warm + 2 * share:3 * warm + 2 * share],
-                        tickets[3 * warm + 2 * share:3 * warm + 3 * share]),
+            "call_kw": (stock_tickets[warm + share:2 * warm + share],
+                        stock_tickets[2 * warm + share:2 * warm + 2 * share]),
+            "jsonrpc": (stock_tickets[2 * warm + 2 * share:3 * warm + 2 * share],
+                        stock_tickets[3 * warm + 2 * share:3 * warm + 3 * share]),
         }
         race_ticket = tickets[-1]
         results = []
@@ -480,17 +574,25 @@ def main():
         if shim:
             say("the venv's gevent child cannot start as is (zope.interface metadata): using the shim, "
                 "see gevent_shim(); `make` rebuilds the venv with the setuptools pinned in tools/soticket_dev.py")
-        with Server(odoo, pg, db, args.workers, log, shim) as server:
+        # Both servers stay up: each path keeps its warm workers from round to round, and
+        # the server not measured is idle (its CPU meanwhile is measured, see idle_cpu).
+        with contextlib.ExitStack() as stack:
+            servers = {
+                db: stack.enter_context(Server(odoo, pg, db, args.workers, log, shim)),
+                stock_db: stack.enter_context(Server(odoo, pg, stock_db, args.workers, stock_log, shim, stock=True)),
+            }
+            server = servers[db]
             status, body = Client(server.url, {"Authorization": f"Bearer {fixture['tokens'][0]}"}).get(
                 f"/soticket/scanner/v1/manifest?event_id={fixture['event_id']}")
             manifest = json.loads(body)
             assert status == 200, body[:300]
             public_key = base64.b64decode(manifest["public_key"])
             say(f"manifest: {len(manifest['tickets'])} tickets, {len(body) / 1024:.0f} KiB")
+            stock_url = servers[stock_db].url
             factories = {
                 "scanner": lambda i: make_scanner(server.url, fixture, i),
-                "call_kw": lambda _i: make_call_kw(server.url, fixture, db),
-                "jsonrpc": lambda _i: make_jsonrpc(server.url, fixture, db),
+                "call_kw": lambda _i: make_call_kw(stock_url, stock_fixture, stock_db),
+                "jsonrpc": lambda _i: make_jsonrpc(stock_url, stock_fixture, stock_db),
             }
             # The paths alternate in short rounds, so that the load of a shared machine,
             # which drifts, weighs on each of them alike.
@@ -499,62 +601,75 @@ def main():
                 run_phase(f"{name} warm-up", scanners[name], warmup)
             totals = {name: ([], 0, 0.0) for name in pools}
             cpu = {name: {"odoo": 0.0, "pg": 0.0} for name in pools}
-            meter = CpuMeter(server.proc.pid, pg)
+            # CPU seconds of the other (idle) server during each path's phases
+            idle_cpu = dict.fromkeys(pools, 0.0)
+            meters = {name: CpuMeter(srv.proc.pid, pg) for name, srv in servers.items()}
             for round_no in range(args.rounds):
                 for name, (_warmup, measured) in pools.items():
                     chunk = measured[round_no::args.rounds]
-                    before = meter.sample()
+                    own = meters[paths_db[name]]
+                    other = next(m for n, m in meters.items() if n != paths_db[name])
+                    before, other_before = own.sample(), other.sample()
                     latencies, failed, elapsed = run_phase(name, scanners[name], chunk)
-                    for kind, seconds in meter.used(before, meter.sample()).items():
+                    for kind, seconds in own.used(before, own.sample()).items():
                         cpu[name][kind] += seconds
+                    idle_cpu[name] += sum(other.used(other_before, other.sample()).values())
                     done, bad, spent = totals[name]
                     totals[name] = (done + latencies, bad + failed, spent + elapsed)
-            meter.close()
+            for meter in meters.values():
+                meter.close()
             for name, (latencies, failed, elapsed) in totals.items():
                 result = figures(name, latencies, failed, elapsed)
+                result["db"] = paths_db[name]
                 result["odoo_cpu_ms"] = round(cpu[name]["odoo"] * 1000 / max(len(latencies), 1), 2)
                 result["pg_cpu_ms"] = round(cpu[name]["pg"] * 1000 / max(len(latencies), 1), 2)
+                result["idle_server_cpu_ms_per_s"] = round(idle_cpu[name] * 1000 / elapsed, 1) if elapsed else 0
                 results.append(result)
                 say(json.dumps(result))
             counts, slowest = race(server.url, fixture, race_ticket, args.race)
-            say(f"race: {args.race} simultaneous scans of one ticket -> {counts} (slowest {slowest:.0f} ms)")
+            say(f"race on {db}: {args.race} simultaneous scans of one ticket -> {counts} (slowest {slowest:.0f} ms)")
             time.sleep(1)
-            server_log = server.log_text()
+            checks = {name: log_checks(srv) for name, srv in servers.items()}
         shutil.rmtree(shim_dir, ignore_errors=True)
-        gevent_starts = server_log.count("Evented Service (longpolling) running on")
-        gevent_crashes = server_log.count("DistributionNotFound")
-        errors = [line for line in server_log.splitlines() if re.search(r" (ERROR|CRITICAL) ", line)]
         micros, verify_only = box_offline(fixture, public_key)
 
         print()
         print("load average (1, 5, 15 min) at start {:.1f} {:.1f} {:.1f}, at end {:.1f} {:.1f} {:.1f}".format(
             *load_at_start, *os.getloadavg()))
-        print(f"Door scans, Odoo --workers={args.workers}, {len(tickets)} tickets, {args.clients} concurrent clients "
-              f"({os.cpu_count()} CPUs shared by server, PostgreSQL and clients)")
-        print(f"{'path':<10} {'scans':>6} {'failed':>6} {'scans/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
-              f"{'Odoo CPU ms':>11} {'PG CPU ms':>9} {'2-core bound/s':>14}")
+        print(f"Door scans, one Odoo --workers={args.workers} server per database, {len(tickets)} tickets in each, "
+              f"{args.clients} concurrent clients ({os.cpu_count()} CPUs shared by servers, PostgreSQL and clients)")
+        print(f"  scanner          on {db} (soticket_scanner, {modules[db][0]} modules)")
+        print(f"  call_kw, jsonrpc on {stock_db} (stock event, {modules[stock_db][0]} modules, no SoTicket addon)")
+        print(f"{'path':<10} {'database':<8} {'scans':>6} {'failed':>6} {'scans/s':>8} {'p50 ms':>7} {'p95 ms':>7} "
+              f"{'p99 ms':>7} {'Odoo CPU ms':>11} {'PG CPU ms':>9} {'2-core bound/s':>14} {'idle srv ms/s':>13}")
         for r in results:
             bound = 2000 / (r["odoo_cpu_ms"] + r["pg_cpu_ms"]) if r["odoo_cpu_ms"] + r["pg_cpu_ms"] else 0
-            print(f"{r['phase']:<10} {r['scans']:>6} {r['failed']:>6} {r['scans_per_s']:>8} {r['p50_ms']:>7} "
-                  f"{r['p95_ms']:>7} {r['p99_ms']:>7} {r['odoo_cpu_ms']:>11} {r['pg_cpu_ms']:>9} {bound:>14.0f}")
-        print("(CPU ms per scan: Odoo server processes and the PostgreSQL backends they use; 2-core bound = the "
-              "scans/s two dedicated cores could serve at that cost, clients and other processes excluded)")
-        print(f"race: {args.race} scans of one ticket -> {counts}")
-        print(f"gevent child: started {gevent_starts} time(s), crashed {gevent_crashes} time(s) "
-              f"(1 and 0 expected){' with the zope.interface shim' if shim else ''}; "
-              f"{len(errors)} ERROR line(s) in the server log")
-        for line in errors[:5]:
-            print("   ", line[:200])
+            label = "stock" if r["db"] == stock_db else "soticket"
+            print(f"{r['phase']:<10} {label:<8} {r['scans']:>6} {r['failed']:>6} {r['scans_per_s']:>8} "
+                  f"{r['p50_ms']:>7} {r['p95_ms']:>7} {r['p99_ms']:>7} {r['odoo_cpu_ms']:>11} {r['pg_cpu_ms']:>9} "
+                  f"{bound:>14.0f} {r['idle_server_cpu_ms_per_s']:>13}")
+        print("(CPU ms per scan: the path's own Odoo server processes and the PostgreSQL backends they use; 2-core "
+              "bound = the scans/s two dedicated cores could serve at that cost, clients and other processes "
+              "excluded; idle srv = CPU ms per second used meanwhile by the other server and its backends)")
+        print(f"race on {db}: {args.race} scans of one ticket -> {counts}")
+        for name, (gevent_starts, gevent_crashes, errors) in checks.items():
+            print(f"{name}: gevent child started {gevent_starts} time(s), crashed {gevent_crashes} time(s) "
+                  f"(1 and 0 expected){' with the zope.interface shim' if shim else ''}; "
+                  f"{len(errors)} ERROR line(s) in the server log")
+            for line in errors[:5]:
+                print("   ", line[:200])
         print(f"box offline decision (verify + SQLite lookup): {micros:.0f} µs/scan "
               f"(verify alone {verify_only:.0f} µs)")
-        ok = (counts == {"admitted": 1, "already_in": args.race - 1} and gevent_starts == 1 and not gevent_crashes
-              and not errors and all(r["failed"] == 0 for r in results))
+        ok = (counts == {"admitted": 1, "already_in": args.race - 1}
+              and all(starts == 1 and not crashes and not errors for starts, crashes, errors in checks.values())
+              and all(r["failed"] == 0 for r in results))
         return 0 if ok else 1
     finally:
         if not args.keep_db and not args.db:
-            dev.psql(pg, f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-            shutil.rmtree(Path.home() / ".local" / "share" / "Odoo" / "filestore" / db, ignore_errors=True)
-            say(f"dropped {db}")
+            for name in (db, stock_db):
+                dev.psql(pg, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                shutil.rmtree(Path.home() / ".local" / "share" / "Odoo" / "filestore" / name, ignore_errors=True)
+                say(f"dropped {name}")
 
 
 if __name__ == "__main__":
