@@ -43,6 +43,10 @@ class EventRegistration(models.Model):
         super()._check_seats_availability()
 
     def write(self, vals):
+        if (vals.get("state") in ("draft", "open", "cancel") and "soticket_inside" not in vals
+                and not self.env.context.get(ADMISSION_CONTEXT)):
+            # Attendance undone by hand (the desk's "Undo", back office): the holder is not inside.
+            vals = dict(vals, soticket_inside=False)
         res = super().write(vals)
         if WATCHED_FIELDS.intersection(vals) and not self.env.context.get(ADMISSION_CONTEXT):
             self._soticket_notify_scanners()

@@ -46,6 +46,14 @@ class TestRegistrationDesk(SoticketScannerCase):
         self.assertIn("Already inside", again["message"])
         self.assertEqual(self._logs(ticket).mapped("result"), ["already_in", "admitted"])
 
+    def test_undo_at_the_desk_is_not_inside_and_can_enter_again(self):
+        ticket = self._ticket()
+        self.assertEqual(self._scan(ticket)["status"], "confirmed_registration")
+        ticket.with_user(self.desk_user).action_confirm()  # the desk dialog's "Undo"
+        self.assertEqual((ticket.state, ticket.soticket_inside), ("open", False))
+        self.assertEqual(self._scan(ticket)["status"], "confirmed_registration")
+        self.assertEqual((ticket.state, ticket.soticket_inside), ("done", True))
+
     def test_azerty_typed_code(self):
         ticket = self._ticket()
         typed = ticket.ticket_code.translate(AZERTY).swapcase()
