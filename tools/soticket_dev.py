@@ -355,6 +355,11 @@ def cmd_run(_args):
     missing = [m for m in mods if m not in installed]
     cmd = odoo_base_cmd(odoo, pg, DEMO_DB) + ["--http-port", str(RUN_PORT), "--http-interface", "127.0.0.1"]
     if missing:
+        if "account" not in installed:
+            # Accounting first, so the French chart of accounts (journals) exists before the demo
+            # data of the Point of Sale and of our box office, which need a bank journal.
+            say(f"Installing accounting (French chart of accounts) into database {DEMO_DB}…")
+            subprocess.run(cmd + ["-i", "account", "--stop-after-init"], check=True)
         say(f"Installing {', '.join(missing)} with demo data into database {DEMO_DB} (first run: a few minutes)…")
         subprocess.run(cmd + ["-i", ",".join(missing), "--stop-after-init"], check=True)
     else:

@@ -23,6 +23,9 @@
         "views/event_registration_views.xml",
         "views/soticket_box_office_menus.xml",
     ],
+    "demo": [
+        "data/soticket_box_office_demo.xml",
+    ],
     "assets": {
         "point_of_sale._assets_pos": [
             "soticket_box_office/static/src/**/*",

@@ -18,6 +18,9 @@
         "views/soticket_scanner_menus.xml",
         "views/soticket_door_views.xml",
     ],
+    "demo": [
+        "data/soticket_scanner_demo.xml",
+    ],
     "assets": {
         "web.assets_backend": [
             "soticket_scanner/static/src/**/*",

@@ -1,4 +1,5 @@
 # Part of SoTicket. See LICENSE file for full copyright and licensing details.
+from odoo import api
 from odoo import fields
 from odoo import models
 
@@ -35,3 +36,23 @@ class PosConfig(models.Model):
             if session and session.state == "opened":
                 config._notify("SOTICKET_BOX_OFFICE_SEATS",
                                session._soticket_box_office_seats(Event.browse(pending[config.id]).exists()))
+
+    @api.model
+    def _soticket_load_demo_register(self, name, cash_journal_name):
+        """Demo data: the venue's door register, paid in cash or by card. Skipped without a
+        bank journal (the chart of accounts may come after the demo data of a new database)."""
+        if self.env.ref("soticket_box_office.demo_pos_config", raise_if_not_found=False):
+            return
+        if not self.env["account.journal"].search_count(
+                [("type", "=", "bank"), ("company_id", "in", self.env.company.parent_ids.ids)], limit=1):
+            return
+        journal, payment_method_ids = self._create_journal_and_payment_methods(
+            cash_journal_vals={"name": cash_journal_name, "show_on_dashboard": False})
+        config = self.create({
+            "name": name,
+            "company_id": self.env.company.id,
+            "journal_id": journal.id,
+            "payment_method_ids": payment_method_ids,
+        })
+        self.env["ir.model.data"]._update_xmlids([{
+            "xml_id": "soticket_box_office.demo_pos_config", "record": config, "noupdate": True}])
