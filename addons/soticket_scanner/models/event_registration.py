@@ -52,6 +52,39 @@ class EventRegistration(models.Model):
             self._soticket_notify_scanners()
         return res
 
+    def action_set_done(self):
+        """Marked attended by hand (the Registration Desk's "Continue" after a manual check,
+        the back office's button): the holder is inside, and the scan log and the live
+        attendance say so, as a manual admission by this user."""
+        if self.env.context.get(ADMISSION_CONTEXT):
+            return super().action_set_done()
+        entering = self.filtered(lambda reg: reg.state != "done")
+        res = super().action_set_done()
+        if entering:
+            entering.with_context(**{ADMISSION_CONTEXT: True}).write({"soticket_inside": True})
+            entering._soticket_log_manual_admission()
+        return res
+
+    def _soticket_log_manual_admission(self):
+        now = fields.Datetime.now()
+        admission = self.env["soticket.admission"].sudo()
+        gates = self.env["soticket.scanner.gate"].sudo().search(
+            [("event_id", "in", self.event_id.ids), ("direction", "in", ("in", "both"))])
+        for reg in self.sudo():
+            gate = gates.filtered(lambda g, event=reg.event_id: g.event_id == event)[:1]
+            vals = {
+                "code": reg.ticket_code or "", "registration_id": reg.id, "event_id": reg.event_id.id,
+                "company_id": reg.company_id.id or None, "gate_id": gate.id or None, "device_id": None,
+                "user_id": self.env.uid, "direction": "in", "result": "admitted", "reason": "manual",
+                "message": self.env._("Admitted by hand by %(user)s.", user=self.env.user.name),
+                "scanned_at": now, "received_at": now, "nonce": f"manual-{uuid.uuid4().hex}",
+                "offline": False, "forced": True, "conflict": False, "conflict_with_id": None,
+            }
+            log = self.env["soticket.scan.log"].sudo()._insert(vals)
+            vals["id"] = log.id
+            bus_notify.send(self.env, reg.event_id._soticket_bus_channel(), "soticket_scan",
+                            admission._scan_message(vals, reg, {}))
+
     def _soticket_notify_scanners(self):
         """Tell the scanners of each event that these tickets changed (cancelled,
         reissued…), so offline boxes refuse them without waiting for a manifest."""

@@ -54,6 +54,18 @@ class TestRegistrationDesk(SoticketScannerCase):
         self.assertEqual(self._scan(ticket)["status"], "confirmed_registration")
         self.assertEqual((ticket.state, ticket.soticket_inside), ("done", True))
 
+    def test_manual_confirmation_at_the_desk_is_logged(self):
+        ticket = self._ticket()
+        other_night = self.tonight.copy({"name": "Autre soir"})
+        self.assertEqual(self._scan(ticket, event=other_night)["status"], "need_manual_confirmation")
+        ticket.with_user(self.desk_user).action_set_done()  # the desk dialog's "Continue"
+        self.assertEqual((ticket.state, ticket.soticket_inside), ("done", True))
+        log = self._logs(ticket)[:1]
+        self.assertEqual((log.result, log.reason, log.user_id, log.forced),
+                         ("admitted", "manual", self.desk_user, True))
+        self.assertEqual(log.message, "Admitted by hand by Dominique Accueil.")
+        self.assertEqual(self._scan(ticket)["status"], "already_registered", "then scanned: already inside")
+
     def test_azerty_typed_code(self):
         ticket = self._ticket()
         typed = ticket.ticket_code.translate(AZERTY).swapcase()
