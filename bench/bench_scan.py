@@ -59,6 +59,17 @@ REPO = Path(__file__).resolve().parents[1]
 PHASE_TIME_LIMIT = 120.0  # seconds, per round of a path
 WARMUP_PER_CLIENT = 15
 
+# Shared by both populate scripts: TICKETS open tickets of `event`, committed by thousands.
+CREATE_TICKETS = r"""
+ids = []
+for start in range(0, TICKETS, 1000):
+    ids += env["event.registration"].create([{
+        "event_id": event.id, "event_ticket_id": event.event_ticket_ids.id, "name": f"Holder {i} Bench",
+        "email": f"holder{i}@example.com", "state": "open",
+    } for i in range(start, min(start + 1000, TICKETS))]).ids
+    env.cr.commit()
+"""
+
 POPULATE = r"""
 import json
 from datetime import timedelta
@@ -80,13 +91,7 @@ for index in range(CLIENTS):
     device = env["soticket.scanner.device"].create({"name": f"Bench box {index}", "event_ids": [(6, 0, event.ids)]})
     _device, token = env["soticket.scanner.device"]._pair(device._issue_pairing_code(), f"bench-{index}")
     tokens.append(token)
-ids = []
-for start in range(0, TICKETS, 1000):
-    ids += env["event.registration"].create([{
-        "event_id": event.id, "event_ticket_id": event.event_ticket_ids.id, "name": f"Holder {i} Bench",
-        "email": f"holder{i}@example.com", "state": "open",
-    } for i in range(start, min(start + 1000, TICKETS))]).ids
-    env.cr.commit()
+""" + CREATE_TICKETS + r"""
 env.cr.execute("SELECT id, ticket_code, barcode FROM event_registration WHERE id = ANY(%s) ORDER BY id", [ids])
 tickets = env.cr.fetchall()
 uid = env.ref("base.user_admin").id
@@ -112,13 +117,7 @@ event = env["event.event"].create({
     "name": "Bench night", "date_begin": now - timedelta(hours=1), "date_end": now + timedelta(hours=12),
     "event_ticket_ids": [(0, 0, {"name": "Plein tarif"})],
 })
-ids = []
-for start in range(0, TICKETS, 1000):
-    ids += env["event.registration"].create([{
-        "event_id": event.id, "event_ticket_id": event.event_ticket_ids.id, "name": f"Holder {i} Bench",
-        "email": f"holder{i}@example.com", "state": "open",
-    } for i in range(start, min(start + 1000, TICKETS))]).ids
-    env.cr.commit()
+""" + CREATE_TICKETS + r"""
 env.cr.execute("SELECT id, NULL, barcode FROM event_registration WHERE id = ANY(%s) ORDER BY id", [ids])
 tickets = env.cr.fetchall()
 uid = env.ref("base.user_admin").id

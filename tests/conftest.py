@@ -14,6 +14,9 @@ from pathlib import Path
 
 import pytest
 
+# The door box agent's fixtures (venue, scanner_server, tonight, make_agent).
+pytest_plugins = ["scanner_fixtures"]
+
 
 def _free_port():
     with socket.socket() as s:

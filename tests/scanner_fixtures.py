@@ -8,6 +8,7 @@ agent itself, and tickets committed in the test database through the ORM.
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -29,6 +30,16 @@ from iot_box.feedback import RecordingFeedback
 
 def _env(cr):
     return odoo.api.Environment(cr, SUPERUSER_ID, {"lang": "en_US", "tracking_disable": True})
+
+
+@contextmanager
+def network_cut(server):
+    """The box's network is down (the server is stopped) inside the block; back up after it."""
+    server.stop()
+    try:
+        yield
+    finally:
+        server.start()
 
 
 def wait_for(predicate, timeout=30, message="condition"):

@@ -12,10 +12,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from scanner_fixtures import make_agent_fixture  # noqa: F401 - fixtures
-from scanner_fixtures import scanner_server_fixture  # noqa: F401
-from scanner_fixtures import tonight_fixture  # noqa: F401
-from scanner_fixtures import venue_fixture  # noqa: F401
+from scanner_fixtures import network_cut
 from scanner_fixtures import wait_for
 
 AGENT_DIR = Path(__file__).resolve().parents[1] / "addons" / "soticket_scanner"
@@ -45,8 +42,7 @@ def test_network_cut_then_outbox_synced_once(make_agent, venue, tonight, scanner
     agent.refresh_manifest()  # incremental (cursor): brings the revocation
     assert agent.decide_local(old_code)[1].result == "revoked"
 
-    scanner_server.stop()
-    try:
+    with network_cut(scanner_server):
         admitted = agent.scan(code)
         refused = agent.scan(old_code)
         again = agent.scan(code)
@@ -58,8 +54,6 @@ def test_network_cut_then_outbox_synced_once(make_agent, venue, tonight, scanner
         assert not agent.online
         assert agent.store.outbox_pending_count() == 4
         assert agent.sync() == 0, "nothing can be sent while the server is down"
-    finally:
-        scanner_server.start()
 
     # The background thread notices the server is back and sends the outbox.
     wait_for(lambda: agent.store.outbox_pending_count() == 0, timeout=60, message="the outbox to be synced")
@@ -93,12 +87,9 @@ def test_two_boxes_admit_the_same_ticket_offline(make_agent, venue, tonight, sca
     main_box.refresh_manifest()
     side_box.refresh_manifest()
 
-    scanner_server.stop()
-    try:
+    with network_cut(scanner_server):
         at_main = main_box.scan(code)
         at_side = side_box.scan(code)
-    finally:
-        scanner_server.start()
     assert (at_main.result, at_main.online) == ("admitted", False)
     assert (at_side.result, at_side.online) == ("admitted", False), "each box knows only its own scans"
 
@@ -235,12 +226,9 @@ def test_offline_messages_in_the_venues_language(venue, tonight, scanner_server,
         agent.refresh_manifest()
         assert agent.store.messages()["admitted"] == "Bienvenue ! %(category)s"
 
-        scanner_server.stop()
-        try:
+        with network_cut(scanner_server):
             admitted = agent.scan(code)
             refused = agent.scan(old_code)
-        finally:
-            scanner_server.start()
         assert (admitted.result, admitted.online) == ("admitted", False)
         assert admitted.message == "Bienvenue ! Plein tarif"
         assert (refused.result, refused.reason, refused.online) == ("revoked", "reissued", False)
