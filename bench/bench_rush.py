@@ -107,42 +107,8 @@ def drop_db(pg, db):
     shutil.rmtree(Path.home() / ".local" / "share" / "Odoo" / "filestore" / db, ignore_errors=True)
 
 
-def gevent_shim_env():
-    """Environment for the servers so that, with --workers, Odoo's gevent child starts.
-
-    gevent loads its plugins through pkg_resources, which looks distributions up by the
-    name of their .dist-info folder; pip writes zope_interface-5.5.2.dist-info when it
-    builds zope.interface from source, pkg_resources then reports "The 'zope.interface'
-    distribution was not found", the child dies at start and the master respawns it
-    forever. A folder holding only the metadata under the dotted name is put on the
-    servers' PYTHONPATH (nothing is installed). Returns ({} or the env, note)."""
-    python = str(DEV.venv_python())
-    shim = REPO / ".local" / "bench-gevent-shim"
-    added = []
-    for _ in range(5):
-        probe = subprocess.run([python, "-c", "import pkg_resources; pkg_resources.require('gevent')"],
-                               capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(shim)},
-                               check=False)
-        if probe.returncode == 0:
-            break
-        missing = re.search(r"The '([^']+)' distribution was not found", probe.stderr)
-        if not missing:
-            return {}, f"gevent's plugins cannot load ({probe.stderr.strip().splitlines()[-1]}); no shim"
-        name = missing.group(1)
-        version = subprocess.run([python, "-c", f"import importlib.metadata as m; print(m.version({name!r}))"],
-                                 capture_output=True, text=True, check=True).stdout.strip()
-        meta = shim / f"{name}-{version}.dist-info"
-        meta.mkdir(parents=True, exist_ok=True)
-        (meta / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
-        added.append(f"{name} {version}")
-    if not added and not shim.exists():
-        return {}, None
-    note = f"gevent child needs the metadata shim {shim} ({', '.join(added) or 'already there'})"
-    return {"PYTHONPATH": str(shim)}, note
-
-
 class Server:
-    def __init__(self, odoo, pg, db, mode, log, env=None):
+    def __init__(self, odoo, pg, db, mode, log):
         self.port = DEV.free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -154,8 +120,7 @@ class Server:
             cmd += ["--workers=2", "--gevent-port", str(DEV.free_port())]
         # Output too: a child dying before Odoo's logging is set up only writes to stderr.
         with open(log, "a") as out:
-            self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-                                         env={**os.environ, **(env or {})})
+            self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
 
     def wait_ready(self, timeout=120):
         deadline = time.monotonic() + timeout
@@ -343,18 +308,13 @@ def main():
     parser.add_argument("--keep-db", action="store_true", help="keep the databases (names printed)")
     parser.add_argument("--run-id", help="name suffix of the databases; existing ones are reused (with --keep-db)")
     parser.add_argument("--json", help="also write the results to this file")
-    parser.add_argument("--no-gevent-shim", action="store_true",
-                        help="run --workers servers without the gevent metadata shim (see gevent_shim_env)")
     args = parser.parse_args()
     setups = args.setups.split(",")
     modes = args.modes.split(",")
 
-    odoo = DEV.find_odoo()
-    pg = DEV.ensure_pg()
+    # bootstrap() also brings the venv up to date: its pinned setuptools lets Odoo's gevent child start.
+    odoo, pg = DEV.bootstrap()
     LOG_DIR.mkdir(parents=True, exist_ok=True)
-    server_env, note = ({}, None) if args.no_gevent_shim else gevent_shim_env()
-    if note:
-        DEV.say(note)
     run_id = args.run_id or uuid.uuid4().hex[:6]
     dbs = {}
     if any(s.startswith("stock") for s in setups):
@@ -372,7 +332,7 @@ def main():
             db = dbs["soticket" if setup == "soticket" else "stock"][0]
             for mode in modes:
                 log = LOG_DIR / f"bench-rush-{db}.log"
-                server = Server(odoo, pg, db, mode, log, server_env)
+                server = Server(odoo, pg, db, mode, log)
                 try:
                     server.wait_ready()
                     res = run_rush(server, db, setup, mode, args)

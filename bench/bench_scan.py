@@ -193,27 +193,8 @@ def soticket_modules(pg, db):
     return len(rows), sorted(name for (name,) in rows if name.startswith("soticket"))
 
 
-def gevent_shim(directory):
-    """Make the venv's gevent child start: with setuptools 65, pkg_resources cannot see
-    pip's normalized ``zope_interface-*.dist-info`` and gevent's plugin loader raises
-    DistributionNotFound('zope.interface') on every spawn, so the prefork server respawns
-    the child about once a second (each start is a full Odoo import). A dotted
-    egg-info on PYTHONPATH satisfies the lookup; returns None when nothing is needed."""
-    probe = subprocess.run([str(dev.venv_python()), "-c", "import pkg_resources; pkg_resources.require('gevent')"],
-                           check=False, capture_output=True, text=True)
-    if probe.returncode == 0:
-        return None
-    version = subprocess.run([str(dev.venv_python()), "-c",
-                              "import importlib.metadata as m; print(m.version('zope.interface'))"],
-                             capture_output=True, text=True, check=True).stdout.strip()
-    egg = Path(directory) / f"zope.interface-{version}.egg-info"
-    egg.mkdir(parents=True, exist_ok=True)
-    (egg / "PKG-INFO").write_text(f"Metadata-Version: 1.1\nName: zope.interface\nVersion: {version}\n")
-    return str(directory)
-
-
 class Server:
-    def __init__(self, odoo, pg, db, workers, log, pythonpath=None, stock=False):
+    def __init__(self, odoo, pg, db, workers, log, stock=False):
         self.db = db
         self.port = dev.free_port()
         self.url = f"127.0.0.1:{self.port}"
@@ -230,14 +211,11 @@ class Server:
             "--http-interface", "127.0.0.1", "--gevent-port", str(dev.free_port()), "--log-level=info"]
         self.proc = None
         self.log_start = 0
-        self.env = dict(os.environ)
-        if pythonpath:
-            self.env["PYTHONPATH"] = os.pathsep.join(filter(None, [pythonpath, os.environ.get("PYTHONPATH")]))
 
     def __enter__(self):
         self.log_start = self.log.stat().st_size if self.log.exists() else 0
         self.out = open(self.log, "a")  # closed in __exit__
-        self.proc = subprocess.Popen(self.cmd, stdout=self.out, stderr=subprocess.STDOUT, env=self.env)
+        self.proc = subprocess.Popen(self.cmd, stdout=self.out, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -527,11 +505,10 @@ def main():
     parser.add_argument("--db", help="reuse this kept soticket database, and its stock one (--stock-db); "
                                      "their tickets are reset to not admitted")
     parser.add_argument("--stock-db", help="the stock database (default: the soticket one's name + _stock)")
-    parser.add_argument("--no-gevent-shim", action="store_true",
-                        help="run the venv as is, even if its gevent child cannot start (see gevent_shim)")
     args = parser.parse_args()
 
-    odoo, pg = dev.find_odoo(), dev.ensure_pg()
+    # bootstrap() also brings the venv up to date: its pinned setuptools lets Odoo's gevent child start.
+    odoo, pg = dev.bootstrap()
     run_id = uuid.uuid4().hex[:8]
     logs = REPO / ".local" / "logs"
     logs.mkdir(parents=True, exist_ok=True)
@@ -568,17 +545,12 @@ def main():
         }
         race_ticket = tickets[-1]
         results = []
-        shim_dir = tempfile.mkdtemp(prefix="soticket-gevent-shim-")
-        shim = None if args.no_gevent_shim else gevent_shim(shim_dir)
-        if shim:
-            say("the venv's gevent child cannot start as is (zope.interface metadata): using the shim, "
-                "see gevent_shim(); `make` rebuilds the venv with the setuptools pinned in tools/soticket_dev.py")
         # Both servers stay up: each path keeps its warm workers from round to round, and
         # the server not measured is idle (its CPU meanwhile is measured, see idle_cpu).
         with contextlib.ExitStack() as stack:
             servers = {
-                db: stack.enter_context(Server(odoo, pg, db, args.workers, log, shim)),
-                stock_db: stack.enter_context(Server(odoo, pg, stock_db, args.workers, stock_log, shim, stock=True)),
+                db: stack.enter_context(Server(odoo, pg, db, args.workers, log)),
+                stock_db: stack.enter_context(Server(odoo, pg, stock_db, args.workers, stock_log, stock=True)),
             }
             server = servers[db]
             status, body = Client(server.url, {"Authorization": f"Bearer {fixture['tokens'][0]}"}).get(
@@ -629,7 +601,6 @@ def main():
             say(f"race on {db}: {args.race} simultaneous scans of one ticket -> {counts} (slowest {slowest:.0f} ms)")
             time.sleep(1)
             checks = {name: log_checks(srv) for name, srv in servers.items()}
-        shutil.rmtree(shim_dir, ignore_errors=True)
         micros, verify_only = box_offline(fixture, public_key)
 
         print()
@@ -653,7 +624,7 @@ def main():
         print(f"race on {db}: {args.race} scans of one ticket -> {counts}")
         for name, (gevent_starts, gevent_crashes, errors) in checks.items():
             print(f"{name}: gevent child started {gevent_starts} time(s), crashed {gevent_crashes} time(s) "
-                  f"(1 and 0 expected){' with the zope.interface shim' if shim else ''}; "
+                  f"(1 and 0 expected); "
                   f"{len(errors)} ERROR line(s) in the server log")
             for line in errors[:5]:
                 print("   ", line[:200])
