@@ -105,7 +105,7 @@ class SoticketScannerDevice(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        self.env.registry.clear_cache()  # _token_scope, _device_id_for_token, _scope
+        self.env.registry.clear_cache()  # _token_scope, _scope
         return super().create(vals_list)
 
     def write(self, vals):
@@ -202,12 +202,6 @@ class SoticketScannerDevice(models.Model):
 
     # ------------------------------------------------------------------ API authentication
     @api.model
-    def _from_token(self, token):
-        """Return (device, error) for a bearer token; error is None or (code, message)."""
-        device, _scope, error = self._authenticate_token(token)
-        return device, error
-
-    @api.model
     def _authenticate_token(self, token):
         """Return (device, its DeviceScope, error) for a bearer token; error is None or
         (code, message), and then device is empty and scope None.
@@ -231,14 +225,8 @@ class SoticketScannerDevice(models.Model):
     @tools.ormcache("token_hash")
     def _token_scope(self, token_hash):
         """(device id, DeviceScope) of a token hash, (0, None) if unknown: one cache look-up per request."""
-        device_id = self._device_id_for_token(token_hash)
-        return (device_id, self.browse(device_id)._scope()) if device_id else (0, None)
-
-    @api.model
-    @tools.ormcache("token_hash")
-    def _device_id_for_token(self, token_hash):
         device = self.sudo().with_context(active_test=False).search([("token_hash", "=", token_hash)], limit=1)
-        return device.id or 0
+        return (device.id, device._scope()) if device else (0, None)
 
     @tools.ormcache("self.id")
     def _scope(self):
