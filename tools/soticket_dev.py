@@ -6,8 +6,9 @@ Standard library only: it must work before the virtualenv exists.
 
 - Odoo 18.0 is found through ODOO_SRC, else the per-user cache
   (${XDG_CACHE_HOME:-~/.cache}/soticket/odoo-18.0), else it is extracted into
-  that cache from a local git mirror of Odoo 18.0 (ODOO_GIT_DIR, or a mirror
-  under /work/.mirror), else Odoo's official 18.0 source archive is downloaded.
+  that cache from a git clone of Odoo 18.0 that the user names (ODOO_GIT_DIR,
+  at ODOO_GIT_REF, default 18.0), else Odoo's official 18.0 source archive is
+  downloaded.
 - `.venv` in the repository holds Odoo's requirements and ours; it is rebuilt
   only when a requirements file changes.
 - PostgreSQL: the server named by the standard PG* variables, else the local
@@ -37,9 +38,9 @@ LOCAL = REPO / ".local"
 CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "soticket"
 ODOO_CACHE = CACHE / "odoo-18.0"
 ODOO_ARCHIVE_URL = "https://nightly.odoo.com/18.0/nightly/src/odoo_18.0.latest.tar.gz"
-# A bare git mirror of Odoo 18.0 Community and the unmodified commit we take from it.
-ODOO_GIT_DIRS = [os.environ.get("ODOO_GIT_DIR", ""), "/work/.mirror/dglezz1+odoo-18.0/repo"]
-ODOO_GIT_COMMIT = os.environ.get("ODOO_GIT_COMMIT", "2268dca3")
+# A git clone of Odoo 18.0 Community that the user names, and the ref taken from it.
+ODOO_GIT_DIR = os.environ.get("ODOO_GIT_DIR", "")
+ODOO_GIT_REF = os.environ.get("ODOO_GIT_REF", "18.0")
 DEMO_DB = os.environ.get("SOTICKET_DB", "soticket_demo")
 RUN_PORT = int(os.environ.get("SOTICKET_PORT", "8069"))
 TEST_DB_PREFIX = "soticket_test_"
@@ -109,14 +110,17 @@ def find_odoo():
 
 
 def _extract_from_git_mirror():
-    for git_dir in filter(None, ODOO_GIT_DIRS):
+    for git_dir in filter(None, [ODOO_GIT_DIR]):
+        if not (Path(git_dir) / "HEAD").is_file() and (Path(git_dir) / ".git").exists():
+            git_dir = str(Path(git_dir) / ".git")
         if not (Path(git_dir) / "HEAD").is_file():
+            say(f"ODOO_GIT_DIR={git_dir} is not a git repository; ignored")
             continue
-        say(f"Extracting Odoo 18.0 ({ODOO_GIT_COMMIT}) from the git mirror {git_dir} into {ODOO_CACHE}")
+        say(f"Extracting Odoo 18.0 ({ODOO_GIT_REF}) from the git mirror {git_dir} into {ODOO_CACHE}")
         CACHE.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=CACHE) as tmp:
             archive = subprocess.run(
-                ["git", f"--git-dir={git_dir}", "archive", "--format=tar", ODOO_GIT_COMMIT],
+                ["git", f"--git-dir={git_dir}", "archive", "--format=tar", ODOO_GIT_REF],
                 capture_output=True, check=False,
             )
             if archive.returncode:
@@ -273,6 +277,13 @@ def psql(pg, sql, dbname="postgres"):
     return json.loads(res.stdout)
 
 
+SQL_DB_EXISTS = "SELECT 1 FROM pg_database WHERE datname = {name}"
+
+
+def _quote_literal(text):
+    return "'" + text.replace("'", "''") + "'"
+
+
 # --------------------------------------------------------------------------- Odoo commands
 def soticket_addons():
     # SOTICKET_ADDONS=a,b restricts the run to those addons (even one still marked not installable).
@@ -419,7 +430,10 @@ def cmd_test(args):
     ensure_browser()
     mods = soticket_addons()
     run_id = uuid.uuid4().hex[:8]
-    db = args.pytest_db or f"{TEST_DB_PREFIX}{run_id}"
+    db = args.pytest_db or args.db or f"{TEST_DB_PREFIX}{run_id}"
+    # --db NAME: a database kept between runs; once it exists the addons are updated (-u), not installed,
+    # which skips installing Odoo's own apps again while iterating on one addon.
+    reuse = bool(args.db and psql(pg, SQL_DB_EXISTS.format(name=_quote_literal(db))))
     logs = LOCAL / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     odoo_log = logs / f"test-odoo-{run_id}.log"
@@ -432,11 +446,12 @@ def cmd_test(args):
             return _pytest_only(odoo, pg, db, mods, run_id, env, args.pytest_args)
         tags = args.test_tags or ",".join(f"/{m}" for m in mods)
         cmd = odoo_base_cmd(odoo, pg, db) + [
-            "-i", ",".join(mods + TEST_EXTRA_MODULES), "--without-demo=all", "--test-enable", "--test-tags", tags,
+            "-u" if reuse else "-i", ",".join(mods if reuse else mods + TEST_EXTRA_MODULES),
+            "--without-demo=all", "--test-enable", "--test-tags", tags,
             "--stop-after-init", "--log-level=test", "--http-port", str(port), "--http-interface", "127.0.0.1",
             "--max-cron-threads=0",
         ]
-        say(f"Odoo tests: installing {', '.join(mods)} in fresh database {db} (log: {odoo_log})")
+        say(f"Odoo tests: {'updating' if reuse else 'installing'} {', '.join(mods)} in database {db} (log: {odoo_log})")
         started = time.monotonic()
         with open(odoo_log, "w") as out:
             proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
@@ -489,7 +504,7 @@ def cmd_test(args):
             if total == 0:
                 problems.append("pytest ran no test under tests/.")
     finally:
-        if not (args.keep_db or args.pytest_db):
+        if not (args.keep_db or args.pytest_db or args.db):
             for (name,) in psql(pg, f"SELECT datname FROM pg_database WHERE datname LIKE '{db}%'"):
                 psql(pg, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
                 shutil.rmtree(Path.home() / ".local" / "share" / "Odoo" / "filestore" / name, ignore_errors=True)
@@ -587,6 +602,9 @@ def main():
     test.add_argument("--pytest-db", metavar="DB",
                       help="only pytest tests/, against this existing test database (from --keep-db); "
                            "extra arguments after -- go to pytest")
+    test.add_argument("--db", metavar="DB",
+                      help="use (and keep) this test database; when it exists, update the addons instead of "
+                           "installing them (fast reruns while developing)")
     test.add_argument("-v", "--verbose", action="store_true", help="echo the whole Odoo log")
     sub.add_parser("lint", help="ruff and pylint-odoo")
     sub.add_parser("i18n", help="refresh the .pot files and merge new terms into i18n/fr.po")
