@@ -2,6 +2,7 @@
 """The command line: run, test, lint, i18n, env."""
 import argparse
 import json
+import signal
 import subprocess
 
 from .common import VENV
@@ -56,8 +57,14 @@ def main(argv=None):
         say(f"ERROR: {exc}")
         return 2
     except subprocess.CalledProcessError as exc:
+        if exc.returncode in (-signal.SIGINT, 128 + signal.SIGINT):
+            return _interrupted()
         say(f"ERROR: command failed ({exc.returncode}): {' '.join(map(str, exc.cmd))}")
         return 2
     except KeyboardInterrupt:
-        say("Interrupted. An unfinished set-up is started again by the next `make run`.")
-        return 130
+        return _interrupted()
+
+
+def _interrupted():
+    say("Interrupted. An unfinished set-up is started again by the next `make run`.")
+    return 128 + signal.SIGINT
