@@ -50,6 +50,14 @@ class PosOrder(models.Model):
             pos_order.lines.event_registration_ids._admit_on_sale()
         return order_id
 
+    def _process_saved_order(self, draft):
+        order_id = super()._process_saved_order(draft)
+        if not self.env.context.get("soticket_pos_sync") and self.state in PAID_STATES:
+            # A draft refund paid from the back office (Payment button): its tickets are refunded
+            # now (staff paying it there confirm it, admitted tickets included).
+            self._soticket_refunded_tickets()._mark_refunded()
+        return order_id
+
     @api.model
     def _soticket_refusal(self, order, exc, error_class=ValidationError):
         error = error_class(self.env._(

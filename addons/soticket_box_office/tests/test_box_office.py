@@ -168,6 +168,20 @@ class TestRefunds(BoxOfficeCase):
         self.assertEqual(revocation.registration_id, refunded, "only the paid refund's ticket is revoked")
         self.assertEqual(self.concert.seats_taken, 1)
 
+    def test_draft_refund_paid_from_the_back_office(self):
+        session = self.open_session(self.config)
+        order = self.sync(self.env, self.order_data(session, [self.ticket_line(self.full, 1)]))
+        ticket = order.lines.event_registration_ids
+        refund_order = self.sync(self.env, self.order_data(
+            session, [self.refund_line(order.lines, 1)], state="draft", payment_ids=[], amount_paid=0))
+        self.assertEqual((refund_order.state, ticket.ticket_state), ("draft", "valid"))
+        self.env["pos.make.payment"].with_context(active_id=refund_order.id, active_ids=refund_order.ids).create({
+            "amount": refund_order.amount_total, "payment_method_id": self.cash.id,
+        }).check()
+        self.assertIn(refund_order.state, ("paid", "done"))
+        self.assertEqual(ticket.ticket_state, "refunded")
+        self.assertTrue(self.env["soticket.code.revocation"].search([("registration_id", "=", ticket.id)]))
+
     def test_refund_of_admitted_ticket_needs_confirmation(self):
         session = self.open_session(self.config)
         order = self.sync(self.env, self.order_data(session, [self.ticket_line(self.full, 1)]))
