@@ -1,4 +1,6 @@
 # Part of SoTicket. See LICENSE file for full copyright and licensing details.
+import json
+
 from markupsafe import Markup
 
 from odoo import Command
@@ -266,7 +268,9 @@ class ResPartner(models.Model):
         self.env.flush_all()
         self.env.cr.execute(SQL(
             "DELETE FROM bus_bus WHERE message ILIKE ANY(%s)",
-            [f"%{_like_escape(name)}%" for name in sorted(erasure.names)],
+            # as written, and as JSON writes non-ASCII characters ("Zo\\u00e9")
+            [f"%{_like_escape(variant)}%" for name in sorted(erasure.names)
+             for variant in {name, json.dumps(name)[1:-1]}],
         ))
 
     def _soticket_erase_bank_accounts(self, scope):

@@ -236,8 +236,16 @@ class TestGdprForgetBuyer(SoticketCase):
             "email_to": "camille@example.com",
         })
 
+        # Live notifications (kept a few minutes for reconnecting clients) naming her.
+        self.env["bus.bus"]._sendone("broadcast", "soticket_test", {"holder": "Camille Martin"})
+        self.env["bus.bus"]._sendone("broadcast", "soticket_test", {"holder": "Dominique Autre"})
+        self.env.cr.precommit.run()
+        self.assertEqual(self.env["bus.bus"].search_count([("message", "ilike", "Camille Martin")]), 1)
+
         self.buyer.with_user(self.manager)._soticket_forget_buyer()
 
+        self.assertFalse(self.env["bus.bus"].search_count([("message", "ilike", "Camille Martin")]))
+        self.assertEqual(self.env["bus.bus"].search_count([("message", "ilike", "Dominique Autre")]), 1)
         self.assertEqual(str(message.body), "<p>Doors open at 19:00, see the programme.</p>")
         self.assertEqual(message.attachment_ids, files[:1])
         self.assertEqual(message.partner_ids, other, "only the buyer is removed from the recipients")
