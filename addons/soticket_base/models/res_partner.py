@@ -1,6 +1,9 @@
 # Part of SoTicket. See LICENSE file for full copyright and licensing details.
+import json
+
 from markupsafe import Markup
 
+from odoo import Command
 from odoo import fields
 from odoo import models
 from odoo.exceptions import AccessError
@@ -8,6 +11,9 @@ from odoo.exceptions import UserError
 from odoo.osv import expression
 from odoo.tools import SQL
 from odoo.tools import email_normalize_all
+from odoo.tools.mail import email_split_and_format
+
+from ..tools.buyer_erasure import BuyerErasure
 
 # Contact fields emptied on the buyer and on their child contacts (delivery/invoice addresses).
 PARTNER_PERSONAL_FIELDS = (
@@ -21,6 +27,10 @@ TRANSACTION_PERSONAL_FIELDS = (
     "partner_name", "partner_email", "partner_phone", "partner_address", "partner_zip", "partner_city",
     "partner_state_id", "partner_country_id",
 )
+
+
+def _like_escape(text):
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 class ResPartner(models.Model):
@@ -121,32 +131,64 @@ class ResPartner(models.Model):
         registrations = self._soticket_buyer_registrations().with_env(env)
         orders = self._soticket_buyer_orders().with_env(env)
         placeholder = Markup("<p>%s</p>") % env._("Content removed: personal data erased on request.")
+        erasure = BuyerErasure(env, scope, emails, registrations, orders,
+                               env._("Anonymised buyer %(id)s", id=self.id))
 
-        # 1. Outgoing/kept e-mails addressed to the buyer (their body and attachments carry name and address).
+        def theirs(addresses):
+            """The buyer's addresses among ``addresses`` (an e-mail header)."""
+            return emails & set(email_normalize_all(addresses or ""))
+
+        def others(addresses):
+            """``addresses`` (an e-mail header) without the buyer's: "a@x, b@y" stays as written."""
+            return ", ".join(a for a in email_split_and_format(addresses or "") if not theirs(a))
+
+        # 1. Outgoing/kept e-mails addressed to the buyer. Only to them: deleted (their body and
+        #    attachments carry name and address). Also to other people: only the buyer is removed
+        #    from the recipients, the others' e-mail is left intact.
         mails = env["mail.mail"].search(expression.OR([
             [("recipient_ids", "in", scope.ids)],
             *([("email_to", "ilike", email)] for email in sorted(emails)),
             *([("email_cc", "ilike", email)] for email in sorted(emails)),
         ]))
-        mails = mails.filtered(lambda m: m.recipient_ids & scope or emails & set(
-            email_normalize_all(m.email_to or "") + email_normalize_all(m.email_cc or "")))
-        mails.attachment_ids.unlink()
-        mails.unlink()
+        mails = mails.filtered(lambda m: m.recipient_ids & scope or theirs(m.email_to) or theirs(m.email_cc))
+        only_theirs = mails.filtered(lambda m: not (m.recipient_ids - scope) and not others(m.email_to)
+                                     and not others(m.email_cc))
+        for mail in mails - only_theirs:
+            mail.write({
+                "recipient_ids": [Command.unlink(partner.id) for partner in mail.recipient_ids & scope],
+                "email_to": others(mail.email_to) or False,
+                "email_cc": others(mail.email_cc) or False,
+            })
+        # A mail that is not a notification takes its message along: its files go with it, unless
+        # another message shares them.
+        own_messages = only_theirs.filtered(lambda m: not m.is_notification).mail_message_id
+        (own_messages.attachment_ids - env["mail.message"].search([
+            ("attachment_ids", "in", own_messages.attachment_ids.ids), ("id", "not in", own_messages.ids),
+        ]).attachment_ids).unlink()
+        only_theirs.unlink()
 
-        # 2. The partner's own chatter and files: all of it is about them.
+        # 2. The partner's own chatter, to-dos and files: all of it is about them.
         env["mail.message"].search([("model", "=", "res.partner"), ("res_id", "in", scope.ids)]).unlink()
+        env["mail.activity"].search([("res_model", "=", "res.partner"), ("res_id", "in", scope.ids)]).unlink()
         env["ir.attachment"].search([("res_model", "=", "res.partner"), ("res_id", "in", scope.ids)]).unlink()
 
-        # 3. Messages they wrote or received anywhere (orders, tickets...): body, sender and attachments removed.
+        # 3. Messages they wrote, or that were addressed to them alone, anywhere (orders, tickets...):
+        #    body, sender and attachments removed. A message also addressed to other people (an
+        #    event-wide announcement, an invoice) keeps its body and files: the buyer is only
+        #    removed from its recipients (their notifications go in 5.).
         messages = env["mail.message"].search(expression.OR([
             [("author_id", "in", scope.ids)],
             [("partner_ids", "in", scope.ids)],
             *([("email_from", "ilike", email)] for email in sorted(emails)),
         ]))
         for message in messages:
-            from_them = message.author_id in scope or emails & set(email_normalize_all(message.email_from or ""))
-            if not from_them and not message.partner_ids & scope:
+            from_them = message.author_id in scope or theirs(message.email_from)
+            to_them = message.partner_ids & scope
+            if not from_them and not to_them:
                 continue  # an "ilike" false positive
+            if not from_them and message.partner_ids - scope:
+                message.write({"partner_ids": [Command.unlink(partner.id) for partner in to_them]})
+                continue
             message.attachment_ids.unlink()
             message.write({"body": placeholder, **({"email_from": False, "reply_to": False} if from_them else {})})
 
@@ -171,20 +213,29 @@ class ResPartner(models.Model):
                 visitors |= registrations.visitor_id
             visitors.unlink()
 
-        # 6. Tickets: attendee data, answers and properties removed; number, prices, dates, event,
+        # 6. What the other addons store about the buyer (resale, box office, door scans...), then
+        #    the buyer's names replaced in the chatter and to-dos of every record about them.
+        self.with_env(env)._soticket_forget_buyer_data(erasure)
+        erasure.add_records(registrations)
+        erasure.add_records(orders)
+        erasure.scrub()
+        self._soticket_purge_bus(erasure)
+
+        # 7. Tickets: attendee data, answers and properties removed; number, prices, dates, event,
         #    category, order and code kept (the code carries no personal data).
         registrations.registration_answer_ids.unlink()
         registrations.write({**dict.fromkeys(REGISTRATION_PERSONAL_FIELDS, False), "registration_properties": False})
 
-        # 7. Online payments: the copy of the buyer's contact details is removed; amounts and references kept.
+        # 8. Online payments: the copy of the buyer's contact details is removed; amounts and references kept.
         if "payment.transaction" in env:
             transactions = env["payment.transaction"].search([
                 "|", ("partner_id", "in", scope.ids), ("sale_order_ids", "in", orders.ids)])
             transactions.write(dict.fromkeys(
                 [f for f in TRANSACTION_PERSONAL_FIELDS if f in transactions._fields], False))
             env["payment.token"].search([("partner_id", "in", scope.ids)]).write({"active": False})
+        self._soticket_erase_bank_accounts(scope)
 
-        # 8. The contacts themselves: renamed, emptied and archived. Orders stay linked to them.
+        # 9. The contacts themselves: renamed, emptied and archived. Orders stay linked to them.
         for partner in scope:
             partner.write({
                 **dict.fromkeys([f for f in PARTNER_PERSONAL_FIELDS if f in partner._fields], False),
@@ -193,13 +244,51 @@ class ResPartner(models.Model):
             })
         self._soticket_rename_tracked_links(scope)
 
-        # 9. Who did it and when, without personal data.
+        # 10. Who did it and when, without personal data.
         self.with_env(env)._message_log(
             body=env._("Personal data erased on request (GDPR) by %(user)s. Kept as fiscal records: %(tickets)s "
                        "ticket(s) (numbers, prices, dates, events, categories) and %(orders)s order(s).",
                        user=self.env.user.name, tickets=len(registrations), orders=len(orders)),
             author_id=self.env.user.partner_id.id,
         )
+
+    def _soticket_forget_buyer_data(self, erasure):
+        """Hook: each addon erases here what it stores about the buyer (``erasure``: a
+        :class:`~odoo.addons.soticket_base.tools.buyer_erasure.BuyerErasure`, sudo), registers
+        the records about them whose chatter and to-dos must lose the buyer's name
+        (``erasure.add_records``) and the other names it knew them under (``erasure.add_names``).
+        Overrides call ``super()``. Runs inside the erasure's savepoint, before the tickets and the
+        contacts are emptied."""
+        return True
+
+    def _soticket_purge_bus(self, erasure):
+        """Live notifications (kept a few minutes for clients that reconnect) naming the buyer."""
+        if not erasure.names:
+            return
+        self.env.flush_all()
+        self.env.cr.execute(SQL(
+            "DELETE FROM bus_bus WHERE message ILIKE ANY(%s)",
+            # as written, and as JSON writes non-ASCII characters ("Zo\\u00e9")
+            [f"%{_like_escape(variant)}%" for name in sorted(erasure.names)
+             for variant in {name, json.dumps(name)[1:-1]}],
+        ))
+
+    def _soticket_erase_bank_accounts(self, scope):
+        """Bank accounts (IBAN and holder) of the buyer: number replaced, holder emptied, archived,
+        their own chatter deleted. Odoo never deletes a bank account (invoices and payments may
+        refer to it) and logs every change of its number on the contact: written directly."""
+        env = scope.env
+        banks = env["res.partner.bank"].with_context(active_test=False).search([("partner_id", "in", scope.ids)])
+        if not banks:
+            return
+        env.flush_all()
+        for bank in banks:
+            env.cr.execute(SQL(
+                "UPDATE res_partner_bank SET acc_number = %(number)s, sanitized_acc_number = %(number)s, "
+                "acc_holder_name = NULL, active = FALSE WHERE id = %(id)s",
+                number=f"ERASED-{bank.id}", id=bank.id))
+        banks.invalidate_recordset()
+        env["mail.message"].search([("model", "=", "res.partner.bank"), ("res_id", "in", banks.ids)]).unlink()
 
     def _soticket_rename_tracked_links(self, scope):
         """Many2one tracking values store the linked contact's name as text: rewrite it for the scope."""

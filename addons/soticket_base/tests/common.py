@@ -11,6 +11,7 @@ from odoo import api
 from odoo import fields
 from odoo import sql_db
 from odoo.tests import TransactionCase
+from odoo.tools import SQL
 
 
 class SeparateTransactionsMixin:
@@ -96,3 +97,43 @@ class SoticketCase(TransactionCase):
                 "event_ticket_id": ticket.id, "product_uom_qty": qty, "price_unit": ticket.price,
             })],
         })
+
+
+class ForgetBuyerMixin:
+    """The GDPR erasure as each addon's tests run it: "Forget this buyer" confirmed by an event
+    manager, then every text column of the tables where personal data ends up searched for what
+    is left of the buyer. Addons add their own tables to ``GDPR_TABLES``."""
+
+    GDPR_TABLES = (
+        "res_partner", "res_partner_bank", "event_registration", "event_registration_answer", "mail_message",
+        "mail_mail", "mail_activity", "mail_tracking_value", "payment_transaction", "bus_bus",
+    )
+
+    @classmethod
+    def _gdpr_manager(cls):
+        return cls.env["res.users"].create({
+            "name": "Morgane Régie", "login": f"gdpr-manager-{cls.__name__}",
+            "groups_id": [(6, 0, [cls.env.ref("base.group_user").id, cls.env.ref("event.group_event_manager").id])],
+        })
+
+    def _forget(self, partner, manager):
+        wizard = self.env["soticket.forget.buyer"].with_user(manager).create({"partner_id": partner.id})
+        wizard.action_confirm()
+
+    def _leftovers(self, *needles, tables=None):
+        """{"table.column:needle": rows} for every text column still holding a needle."""
+        self.env.flush_all()
+        found = {}
+        for table in tables or self.GDPR_TABLES:
+            self.env.cr.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
+                "AND data_type IN ('character varying', 'text', 'jsonb')", [table])
+            for (column,) in self.env.cr.fetchall():
+                for needle in needles:
+                    self.env.cr.execute(SQL(
+                        "SELECT count(*) FROM %s WHERE %s::text ILIKE %s",
+                        SQL.identifier(table), SQL.identifier(column), f"%{needle}%"))
+                    count = self.env.cr.fetchone()[0]
+                    if count:
+                        found[f"{table}.{column}:{needle}"] = count
+        return found

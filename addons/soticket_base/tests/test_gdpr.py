@@ -1,4 +1,6 @@
 # Part of SoTicket. See LICENSE file for full copyright and licensing details.
+from markupsafe import Markup
+
 from odoo.exceptions import AccessError
 from odoo.exceptions import UserError
 from odoo.tests import tagged
@@ -211,3 +213,50 @@ class TestGdprForgetBuyer(SoticketCase):
         wizard.action_confirm()
         self.assertFalse(tickets.name)
         self.assertTrue(tickets.ticket_number)
+
+    def test_shared_message_and_mail_keep_the_other_recipients(self):
+        """An announcement to several people (a message with attachments, its queued e-mails) loses
+        only the buyer: body, files and the other recipients stay."""
+        other = self.env["res.partner"].create({"name": "Dominique Autre", "email": "dominique@example.com"})
+        files = self.env["ir.attachment"].create([{
+            "name": name, "raw": b"%PDF-1.4 programme", "res_model": "event.event", "res_id": self.concert.id,
+        } for name in ("programme.pdf", "plan.pdf")])
+        message = self.concert.with_context(mail_notify_force_send=False).message_post(
+            body=Markup("<p>Doors open at 19:00, see the programme.</p>"), subject="Programme",
+            partner_ids=[self.buyer.id, other.id], attachment_ids=files[:1].ids,
+            message_type="comment", subtype_xmlid="mail.mt_comment")
+        self.assertLessEqual(self.buyer | other, message.notification_ids.res_partner_id)
+        mail = self.env["mail.mail"].create({
+            "subject": "Plan d'accès", "body_html": "<p>How to reach the venue</p>",
+            "email_to": "Camille Martin <camille@example.com>, dominique@example.com",
+            "recipient_ids": [(6, 0, (self.buyer | other).ids)], "attachment_ids": [(6, 0, files[1:].ids)],
+        })
+        alone = self.env["mail.mail"].create({
+            "subject": "Your seat", "body_html": "<p>Camille, your seat is B12</p>",
+            "email_to": "camille@example.com",
+        })
+
+        # Live notifications (kept a few minutes for reconnecting clients) naming her.
+        self.env["bus.bus"]._sendone("broadcast", "soticket_test", {"holder": "Camille Martin"})
+        self.env["bus.bus"]._sendone("broadcast", "soticket_test", {"holder": "Dominique Autre"})
+        self.env.cr.precommit.run()
+        self.assertEqual(self.env["bus.bus"].search_count([("message", "ilike", "Camille Martin")]), 1)
+
+        self.buyer.with_user(self.manager)._soticket_forget_buyer()
+
+        self.assertFalse(self.env["bus.bus"].search_count([("message", "ilike", "Camille Martin")]))
+        self.assertEqual(self.env["bus.bus"].search_count([("message", "ilike", "Dominique Autre")]), 1)
+        self.assertEqual(str(message.body), "<p>Doors open at 19:00, see the programme.</p>")
+        self.assertEqual(message.attachment_ids, files[:1])
+        self.assertEqual(message.partner_ids, other, "only the buyer is removed from the recipients")
+        self.assertIn(other, message.notification_ids.res_partner_id)
+        self.assertNotIn(self.buyer, message.notification_ids.res_partner_id)
+        self.assertTrue(mail.exists(), "an e-mail also addressed to someone else is kept")
+        self.assertEqual(str(mail.body_html), "<p>How to reach the venue</p>")
+        self.assertEqual(mail.attachment_ids, files[1:])
+        self.assertEqual(mail.recipient_ids, other)
+        self.assertEqual(mail.email_to, "dominique@example.com")
+        self.assertTrue(files.exists())
+        self.assertFalse(alone.exists(), "an e-mail to the buyer alone is deleted")
+        self.assertFalse(self.env["mail.mail"].search([("recipient_ids", "in", self.buyer.ids)]))
+        self.assertEqual(self._personal_data_left("camille@example.com"), {})

@@ -6,6 +6,7 @@ from . import ir_actions_report
 from . import pos_config
 from . import pos_order
 from . import pos_session
+from . import res_partner
 from . import soticket_guest_list
 from . import soticket_pos_allotment
 from . import soticket_pos_seat_hold

@@ -53,6 +53,17 @@ class EventRegistration(models.Model):
             return self.pos_order_id.name
         return super()._eticket_order_reference()
 
+    def write(self, vals):
+        if (self.env.context.get("soticket_pos_sync") and vals.get("state") == "cancel"
+                and not vals.get("refunded")):
+            # Stock pos_event cancels the tickets of a refunded line on any synchronisation of
+            # the refund order, paid or not: the box office refunds them itself once the refund
+            # is paid (pos.order._process_order), cancelled as refunded with their codes revoked.
+            vals = {key: value for key, value in vals.items() if key != "state"}
+            if not vals:
+                return True
+        return super().write(vals)
+
     # ------------------------------------------------------------------ checks
     @api.constrains("guest_list_id", "event_id", "event_ticket_id", "invitation_reason", "pos_order_line_id")
     def _check_box_office_invitation(self):

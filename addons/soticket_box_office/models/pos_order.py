@@ -8,6 +8,8 @@ from odoo.exceptions import UserError
 from odoo.exceptions import ValidationError
 
 PRINTABLE_TICKET_STATES = ("valid", "admitted")
+# A refund order in these states has been paid: only then are its tickets refunded.
+PAID_STATES = ("paid", "done", "invoiced")
 
 
 class PosOrder(models.Model):
@@ -20,25 +22,40 @@ class PosOrder(models.Model):
     # ------------------------------------------------------------------ synchronisation from the register
     @api.model
     def _process_order(self, order, existing_order):
-        to_refund = self._soticket_tickets_to_refund(order, existing_order)
-        admitted = to_refund.filtered(lambda r: r.state == "done")
-        if admitted and not order.get("soticket_confirm_admitted_refund"):
-            raise self._soticket_refusal(order, UserError(self.env._(
-                "%(count)s ticket(s) of this refund were already admitted at the door (%(tickets)s): a staff "
-                "member must confirm the refund on the register. Nothing was recorded.",
-                count=len(admitted), tickets=", ".join(admitted.mapped("display_name")))), UserError)
+        # A refund order is also synchronised while still a draft (a register saving its open
+        # orders for another one, printing a preparation ticket...): its tickets stay valid until
+        # the refund is paid. Stock pos_event cancels them on any synchronisation: not here.
         try:
-            # Before the stock processing, which would only cancel them: a refunded ticket
-            # is cancelled as refunded and its code revoked, so the door scanners refuse it.
-            to_refund._mark_refunded()
-            order_id = super()._process_order(order, existing_order)
+            order_id = super(PosOrder, self.with_context(soticket_pos_sync=True))._process_order(
+                order, existing_order)
         except ValidationError as exc:
             # Sold out, allotment or guest-list refusal: the whole synchronisation rolls back
             # (nothing is half-written) and the register shows why.
             raise self._soticket_refusal(order, exc) from exc
         pos_order = self.browse(order_id)
-        if pos_order.config_id.soticket_admit_on_sale and pos_order.state in ("paid", "done", "invoiced"):
+        if pos_order.state not in PAID_STATES:
+            return order_id
+        # Paid: the refunded tickets are cancelled as refunded and their codes revoked, so the
+        # door scanners refuse them.
+        to_refund = pos_order._soticket_refunded_tickets()
+        admitted = to_refund.filtered(lambda r: r.state == "done")
+        confirmed = order.get("soticket_confirm_admitted_refund") or pos_order.soticket_confirm_admitted_refund
+        if admitted and not confirmed:
+            raise self._soticket_refusal(order, UserError(self.env._(
+                "%(count)s ticket(s) of this refund were already admitted at the door (%(tickets)s): a staff "
+                "member must confirm the refund on the register. Nothing was recorded.",
+                count=len(admitted), tickets=", ".join(admitted.mapped("display_name")))), UserError)
+        to_refund._mark_refunded()
+        if pos_order.config_id.soticket_admit_on_sale:
             pos_order.lines.event_registration_ids._admit_on_sale()
+        return order_id
+
+    def _process_saved_order(self, draft):
+        order_id = super()._process_saved_order(draft)
+        if not self.env.context.get("soticket_pos_sync") and self.state in PAID_STATES:
+            # A draft refund paid from the back office (Payment button): its tickets are refunded
+            # now (staff paying it there confirm it, admitted tickets included).
+            self._soticket_refunded_tickets()._mark_refunded()
         return order_id
 
     @api.model
@@ -50,25 +67,23 @@ class PosOrder(models.Model):
         error.context = {"soticket_refused_order_uuids": [order.get("uuid")]}
         return error
 
-    @api.model
-    def _soticket_tickets_to_refund(self, order, existing_order=None):
-        """Tickets the refund lines of ``order`` (a serialized order) refund: the ones of the
-        refunded line not refunded yet, valid tickets before admitted ones."""
+    def _soticket_refunded_tickets(self):
+        """Tickets this (paid) refund order refunds: the ones of the refunded lines not refunded
+        yet, valid tickets before admitted ones."""
+        self.ensure_one()
         per_line = defaultdict(float)
-        for command in order.get("lines") or []:
-            if command[0] in (0, 1) and isinstance(command[2], dict):
-                vals = command[2]
-                if vals.get("refunded_orderline_id") and (vals.get("qty") or 0) < 0:
-                    per_line[vals["refunded_orderline_id"]] += -vals["qty"]
-        return self._soticket_plan_refund(per_line, existing_order)
+        for line in self.lines.filtered(lambda rl: rl.refunded_orderline_id and rl.qty < 0):
+            per_line[line.refunded_orderline_id.id] += -line.qty
+        return self._soticket_plan_refund(per_line, self)
 
     @api.model
     def _soticket_plan_refund(self, per_line, existing_order=None):
         registrations = self.env["event.registration"]
         originals = self.env["pos.order.line"].browse(list(per_line)).exists()
         for line in originals.filtered("event_registration_ids"):
+            # Only paid refunds count: a draft refund has refunded nothing yet.
             earlier = line.refund_orderline_ids.filtered(
-                lambda rl: rl.order_id != existing_order and rl.order_id.state != "cancel")
+                lambda rl: rl.order_id != existing_order and rl.order_id.state in PAID_STATES)
             target = round(-sum(earlier.mapped("qty")) + per_line[line.id])
             tickets = line.event_registration_ids
             missing = target - len(tickets.filtered(lambda r: r.state == "cancel"))

@@ -139,6 +139,49 @@ class TestRefunds(BoxOfficeCase):
         self.assertEqual([t["id"] for t in order.soticket_receipt_tickets()],
                          tickets.filtered(lambda r: r.ticket_state == "valid").ids)
 
+    def test_draft_refund_keeps_tickets_until_paid(self):
+        """A refund synchronised as a draft (a register saving its open orders, a preparation
+        print) refunds nothing; paying it cancels the ticket and revokes its code."""
+        session = self.open_session(self.config)
+        order = self.sync(self.env, self.order_data(session, [self.ticket_line(self.full, 2)]))
+        line = order.lines
+        tickets = line.event_registration_ids
+        draft = self.order_data(session, [self.refund_line(line, 1)], state="draft", payment_ids=[],
+                                amount_paid=0)
+        refund_order = self.sync(self.env, dict(draft))
+        self.assertEqual(refund_order.state, "draft")
+        self.assertEqual(tickets.mapped("ticket_state"), ["valid", "valid"], "a draft refund refunds nothing")
+        self.assertFalse(self.env["soticket.code.revocation"].search([("registration_id", "in", tickets.ids)]))
+        # Synchronised again as a draft (another save): still nothing.
+        self.sync(self.env, dict(draft, lines=[], payment_ids=[], access_token=refund_order.access_token))
+        self.assertEqual(tickets.mapped("ticket_state"), ["valid", "valid"])
+        self.assertEqual(self.concert.seats_taken, 2)
+
+        paid = self.order_data(session, [self.refund_line(line, 1)], uuid=draft["uuid"], name=draft["name"],
+                               access_token=refund_order.access_token)
+        paid["lines"] = []  # the line is already on the server
+        self.assertEqual(self.sync(self.env, paid), refund_order)
+        self.assertIn(refund_order.state, ("paid", "done"))
+        self.assertEqual(sorted(tickets.mapped("ticket_state")), ["refunded", "valid"])
+        refunded = tickets.filtered(lambda r: r.ticket_state == "refunded")
+        revocation = self.env["soticket.code.revocation"].search([("registration_id", "in", tickets.ids)])
+        self.assertEqual(revocation.registration_id, refunded, "only the paid refund's ticket is revoked")
+        self.assertEqual(self.concert.seats_taken, 1)
+
+    def test_draft_refund_paid_from_the_back_office(self):
+        session = self.open_session(self.config)
+        order = self.sync(self.env, self.order_data(session, [self.ticket_line(self.full, 1)]))
+        ticket = order.lines.event_registration_ids
+        refund_order = self.sync(self.env, self.order_data(
+            session, [self.refund_line(order.lines, 1)], state="draft", payment_ids=[], amount_paid=0))
+        self.assertEqual((refund_order.state, ticket.ticket_state), ("draft", "valid"))
+        self.env["pos.make.payment"].with_context(active_id=refund_order.id, active_ids=refund_order.ids).create({
+            "amount": refund_order.amount_total, "payment_method_id": self.cash.id,
+        }).check()
+        self.assertIn(refund_order.state, ("paid", "done"))
+        self.assertEqual(ticket.ticket_state, "refunded")
+        self.assertTrue(self.env["soticket.code.revocation"].search([("registration_id", "=", ticket.id)]))
+
     def test_refund_of_admitted_ticket_needs_confirmation(self):
         session = self.open_session(self.config)
         order = self.sync(self.env, self.order_data(session, [self.ticket_line(self.full, 1)]))

@@ -3,6 +3,7 @@ from . import event_event
 from . import event_registration
 from . import res_company
 from . import res_config_settings
+from . import res_partner
 from . import sale_order
 from . import sale_order_line
 from . import soticket_resale_listing

@@ -1,5 +1,6 @@
 # Part of SoTicket. See LICENSE file for full copyright and licensing details.
 from . import test_concurrency
+from . import test_gdpr
 from . import test_listing
 from . import test_settlement
 from . import test_tour

@@ -2,6 +2,7 @@
 from . import event_event
 from . import event_event_ticket
 from . import event_registration
+from . import res_partner
 from . import soticket_admission
 from . import soticket_code_revocation
 from . import soticket_door
