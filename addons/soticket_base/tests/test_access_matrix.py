@@ -154,6 +154,8 @@ ROUTES = {
         "soticket_resale", "public", ["POST"], "published, sold-out category", {"public": 404}),
     "/soticket/resale/offer/<int:waitlist_id>/<string:token>": (
         "soticket_resale", "public", ["GET", "POST"], TOKEN, {"public": 404, "portal": 404}),
+    "/soticket/resale/waitlist/<int:waitlist_id>/<string:token>/leave": (
+        "soticket_resale", "public", ["GET", "POST"], TOKEN, {"public": 404, "portal": 404}),
     "/soticket/scanner/v1/pair": (
         "soticket_scanner", "none", None, "one-time pairing code", {"public": 401, SCANNER: 401}),
     "/soticket/scanner/v1/scan": (
@@ -366,6 +368,8 @@ class TestAccessMatrix(HttpCase):
             "/soticket/resale/buy/<int:listing_id>": f"/soticket/resale/buy/{MISSING_ID}",
             "/soticket/resale/waitlist/join": "/soticket/resale/waitlist/join",
             "/soticket/resale/offer/<int:waitlist_id>/<string:token>": f"/soticket/resale/offer/{MISSING_ID}/forged",
+            "/soticket/resale/waitlist/<int:waitlist_id>/<string:token>/leave":
+                f"/soticket/resale/waitlist/{self.records.get('waitlist', ticket).id}/forged/leave",
             "/soticket/scanner/v1/pair": "/soticket/scanner/v1/pair",
             "/soticket/scanner/v1/scan": "/soticket/scanner/v1/scan",
             "/soticket/scanner/v1/sync": "/soticket/scanner/v1/sync",

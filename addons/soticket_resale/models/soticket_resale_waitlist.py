@@ -11,6 +11,8 @@ from odoo.addons.soticket_base.tools.server_fields import check_server_fields
 from odoo.exceptions import AccessError
 from odoo.exceptions import UserError
 from odoo.tools import SQL
+from odoo.tools.misc import consteq
+from odoo.tools.misc import hmac as hmac_sign
 
 WAITLIST_STATES = [
     ("waiting", "Waiting"),
@@ -199,6 +201,20 @@ class SoticketResaleWaitlist(models.Model):
         self.ensure_one()
         return bool(token) and bool(self.offer_listing_id) and hmac.compare_digest(
             self._soticket_offer_token(), str(token))
+
+    # ------------------------------------------------------------------ leaving by a signed link
+    def _soticket_leave_token(self):
+        """Signs the entry and its e-mail: the link to leave the line, for a visitor without account."""
+        self.ensure_one()
+        return hmac_sign(self.env(su=True), "soticket-resale-waitlist-leave", (self.id, self.email))[:32]
+
+    def _soticket_check_leave_token(self, token):
+        self.ensure_one()
+        return isinstance(token, str) and consteq(self._soticket_leave_token(), token)
+
+    def _soticket_leave_url(self):
+        self.ensure_one()
+        return f"/soticket/resale/waitlist/{self.id}/{self._soticket_leave_token()}/leave"
 
     def _soticket_offer_url(self):
         self.ensure_one()

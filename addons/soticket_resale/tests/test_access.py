@@ -1,4 +1,5 @@
 # Part of SoTicket. See LICENSE file for full copyright and licensing details.
+from odoo import http
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase
 from odoo.tests import new_test_user
@@ -50,6 +51,29 @@ class TestResaleAccess(HttpCase, SoticketResaleCase):
         self.assertEqual(entry.state, "waiting")
         entry.with_user(self.officer).action_leave()  # venue staff may
         self.assertEqual(entry.state, "cancelled")
+
+    def test_anonymous_visitor_leaves_with_the_signed_link_only(self):
+        entry, _created = self.Waitlist._soticket_join(self.full_price, "someone@example.com", name="Someone")
+        other, _created = self.Waitlist._soticket_join(self.full_price, "other@example.com", name="Other")
+        self.authenticate(None, None)
+        url = entry._soticket_leave_url()
+        # A GET (an e-mail link checker) only asks for confirmation.
+        page = self.url_open(url)
+        self.assertEqual(page.status_code, 200)
+        self.assertIn("Leave the waiting list", page.text)
+        self.assertEqual(entry.state, "waiting")
+        # Forged, or another entry's token: refused, nothing changes.
+        csrf = http.Request.csrf_token(self)
+        for forged in (f"/soticket/resale/waitlist/{entry.id}/{'0' * 32}/leave",
+                       f"/soticket/resale/waitlist/{other.id}/{entry._soticket_leave_token()}/leave"):
+            response = self.url_open(forged, data={"csrf_token": csrf}, allow_redirects=False)
+            self.assertEqual(response.status_code, 404, forged)
+        self.assertEqual((entry.state, other.state), ("waiting", "waiting"))
+        response = self.url_open(url, data={"csrf_token": csrf}, allow_redirects=False)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("You are no longer on the waiting list", response.text)
+        entry.invalidate_recordset()
+        self.assertEqual((entry.state, other.state), ("cancelled", "waiting"))
 
     def test_withdraw_checks_the_caller(self):
         listing = self._list()
