@@ -29,7 +29,7 @@ SERVER_FIELDS = frozenset({
     "registration_id", "company_id", "currency_id", "state", "origin",
     "price", "price_untaxed", "fee_total", "fee_untaxed", "buyer_fee", "seller_fee", "buyer_price", "seller_payout",
     "tax_ids", "reserved_order_id", "reserved_until", "offer_waitlist_id", "offer_until", "buyer_order_id",
-    "buyer_order_line_id", "buyer_partner_id", "new_registration_id", "listed_at", "sold_at", "closed_at",
+    "buyer_order_line_id", "new_registration_id", "listed_at", "sold_at", "closed_at",
 })
 
 

@@ -23,7 +23,7 @@ REFUND_STATES = [
 # The money owed, to whom, how and whether it was paid: written by the resale flows and the
 # refund buttons only, in superuser mode after their checks (soticket_base/tools/server_fields.py).
 SERVER_FIELDS = frozenset({
-    "kind", "listing_id", "registration_id", "event_id", "order_id", "partner_id", "company_id", "currency_id",
+    "kind", "listing_id", "registration_id", "event_id", "order_id", "company_id", "currency_id",
     "amount", "method", "source_transaction_id", "refund_transaction_id", "credit_note_id", "state", "done_at",
 })
 
