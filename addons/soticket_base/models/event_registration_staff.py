@@ -1,14 +1,40 @@
 # Part of SoTicket. See LICENSE file for full copyright and licensing details.
+from odoo import api
 from odoo import models
+from odoo.exceptions import AccessError
 from odoo.exceptions import UserError
 
+from ..tools.server_fields import check_server_fields
+
 RESENDABLE_STATES = ("valid", "admitted")
+# What the ticket was sold for, its refund and its fiscal number: set by the sale, refund and
+# numbering flows only (see tools/server_fields.py), never typed in.
+SERVER_FIELDS = frozenset({"price_paid", "price_paid_untaxed", "refunded", "refunded_at", "ticket_number", "sold_at"})
 
 
 class EventRegistration(models.Model):
     """What the venue staff does on tickets from the back office."""
 
     _inherit = "event.registration"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_server_fields(self, vals_list, SERVER_FIELDS)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_server_fields(self, vals, SERVER_FIELDS)
+        return super().write(vals)
+
+    def _soticket_check_ticket_staff(self):
+        """Reissuing and resending are back-office actions: door staff (Registration Desk) may
+        write tickets to mark attendance, not change or send their codes."""
+        if not self.env.su and not self.env.user.has_group("event.group_event_user"):
+            raise AccessError(self.env._("Only event officers can reissue or resend tickets."))
+
+    def action_reissue_code(self):
+        self._soticket_check_ticket_staff()
+        return super().action_reissue_code()
 
     def _ticket_state_label(self):
         self.ensure_one()
@@ -19,6 +45,7 @@ class EventRegistration(models.Model):
 
         Checks every ticket before sending anything: one refused ticket sends no e-mail at all.
         """
+        self._soticket_check_ticket_staff()
         self.check_access("write")
         if not self:
             return True

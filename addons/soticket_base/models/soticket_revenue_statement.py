@@ -13,6 +13,8 @@ from odoo import fields
 from odoo import models
 from odoo.exceptions import UserError
 
+from ..tools.server_fields import check_server_fields
+
 STATEMENT_FORMAT = "soticket.revenue.statement/1"
 CHANNELS = [
     ("web", "Website"),
@@ -25,6 +27,12 @@ FEE_CHANNEL = "resale_fee"
 AMOUNT_KEYS = ("gross_untaxed", "gross_taxed", "refunds_untaxed", "refunds_taxed", "net_untaxed", "net_taxed")
 DEFAULT_TZ = "Europe/Paris"
 MIN_YEAR, MAX_YEAR = 2000, 2100
+# A statement is what the cooperative bills on: only its generation writes it (in superuser mode,
+# after the caller's access check; see tools/server_fields.py). Staff refresh it, never edit it.
+SERVER_FIELDS = frozenset({
+    "name", "date_from", "date_to", "period_type", "company_id", "currency_id", "state", "generated_at", "pulled_at",
+    "line_ids", "tickets_sold", "net_untaxed", "net_taxed", "ticket_net_untaxed", "resale_fees_untaxed",
+})
 
 
 class SoticketRevenueStatement(models.Model):
@@ -79,6 +87,15 @@ class SoticketRevenueStatement(models.Model):
             statement.net_taxed = sum(statement.line_ids.mapped("net_taxed"))
             statement.ticket_net_untaxed = sum(tickets.mapped("net_untaxed"))
             statement.resale_fees_untaxed = sum(fees.mapped("net_untaxed"))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_server_fields(self, vals_list, SERVER_FIELDS)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_server_fields(self, vals, SERVER_FIELDS)
+        return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_final(self):
@@ -324,7 +341,7 @@ class SoticketRevenueStatement(models.Model):
             if statement.state == "final":
                 raise UserError(self.env._(
                     "%(statement)s is final: its figures no longer change.", statement=statement.display_name))
-            statement.with_company(statement.company_id)._generate(
+            statement.sudo().with_company(statement.company_id)._generate(
                 statement.date_from, statement.date_to, statement.period_type)
         return True
 

@@ -1,9 +1,15 @@
 # Part of SoTicket. See LICENSE file for full copyright and licensing details.
+from odoo import api
 from odoo import fields
 from odoo import models
 
+from ..tools.server_fields import check_server_fields
 from .soticket_revenue_statement import AMOUNT_KEYS
 from .soticket_revenue_statement import CHANNELS
+
+# Written by the statement's generation only (tools/server_fields.py).
+SERVER_FIELDS = frozenset({"statement_id", "channel", "tickets_sold", "gross_untaxed", "gross_taxed",
+                           "refunds_untaxed", "refunds_taxed", "net_untaxed", "net_taxed"})
 
 
 class SoticketRevenueStatementLine(models.Model):
@@ -26,6 +32,15 @@ class SoticketRevenueStatementLine(models.Model):
     refunds_taxed = fields.Monetary("Refunds (incl. VAT)", readonly=True)
     net_untaxed = fields.Monetary("Net (excl. VAT)", readonly=True)
     net_taxed = fields.Monetary("Net (incl. VAT)", readonly=True)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_server_fields(self, vals_list, SERVER_FIELDS)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_server_fields(self, vals, SERVER_FIELDS)
+        return super().write(vals)
 
     _sql_constraints = [
         ("channel_uniq", "unique(statement_id, channel)", "A statement has one line per sales channel."),

@@ -36,6 +36,7 @@ class SoticketSigningKey(models.AbstractModel):
         return base64.b64decode(self.env["ir.config_parameter"].sudo().get_param(PRIVATE_KEY_PARAM))
 
     @api.model
+    @api.private
     def public_key(self):
         """Raw 32-byte public key."""
         self._ensure_key()

@@ -1,8 +1,10 @@
 # Part of SoTicket. See LICENSE file for full copyright and licensing details.
+from . import test_access_matrix
 from . import test_concurrency
 from . import test_eticket_pdf
 from . import test_gdpr
 from . import test_revenue_statement
+from . import test_server_fields
 from . import test_signing_key
 from . import test_staff
 from . import test_ticket_code

@@ -96,6 +96,7 @@ class PosOrder(models.Model):
     def soticket_check_ticket_refund(self, line_quantities):
         """Asked by the register before paying a refund: which tickets it would refund, and which
         of them were already admitted (staff confirmation needed). ``line_quantities``: [[line id, qty]]."""
+        self.check_access("read")
         per_line = defaultdict(float)
         for line_id, qty in line_quantities or []:
             per_line[int(line_id)] += abs(float(qty))

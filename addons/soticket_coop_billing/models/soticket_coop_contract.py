@@ -170,6 +170,7 @@ class SoticketCoopContract(models.Model):
 
     # ------------------------------------------------------------------ lifecycle
     def action_activate(self):
+        self.check_access("write")
         for contract in self.filtered(lambda c: c.state == "draft"):
             contract.state = "active"
         return True
@@ -177,6 +178,7 @@ class SoticketCoopContract(models.Model):
     def action_terminate(self):
         """End the contract on its end date (by default the end of the current term): no more renewal,
         and the fee of its last year is prorated to that date."""
+        self.check_access("write")
         for contract in self:
             if contract.state != "active":
                 raise UserError(self.env._("Only an active contract can be terminated (%(contract)s).",
@@ -189,6 +191,7 @@ class SoticketCoopContract(models.Model):
 
     def action_reopen(self):
         """Undo a termination: the contract is renewed tacitly again."""
+        self.check_access("write")
         for contract in self.filtered(lambda c: c.state == "terminated"):
             contract.write({"state": "active", "date_end": False})
         return True
@@ -308,6 +311,9 @@ class SoticketCoopContract(models.Model):
 
     def action_pull_statement(self, year=None):
         """Pull and store the statement of `year` (default: last year) for each contract."""
+        # Billing users only (statements are theirs to receive), before the venue is called.
+        self.check_access("read")
+        self.env["soticket.coop.statement"].check_access("create")
         year = year or fields.Date.context_today(self).year - 1
         statements = self.env["soticket.coop.statement"]
         for contract in self:

@@ -8,12 +8,19 @@ from datetime import timezone
 from odoo import api
 from odoo import fields
 from odoo import models
+from odoo.addons.soticket_base.tools.server_fields import check_server_fields
 from odoo.exceptions import UserError
 
 STATEMENT_FORMAT = "soticket.revenue.statement/1"
 FIGURES = ["tickets", "gross_untaxed", "gross_taxed", "refunds_untaxed", "refunds_taxed", "net_untaxed", "net_taxed"]
 TOTALS = FIGURES + ["ticket_net_untaxed", "resale_fees_untaxed", "resale_fees_taxed"]
 CHANNELS = ["web", "backoffice", "box_office", "resale", "resale_fee"]
+# What the venue stated: written by the pull and the import only (in superuser mode, after the
+# caller's access check; see soticket_base/tools/server_fields.py), never typed in.
+SERVER_FIELDS = frozenset(TOTALS + [
+    "contract_id", "year", "source", "venue_name", "venue_database_uuid", "period_from", "period_to", "generated_at",
+    "received_at", "received_by_id", "raw_json",
+])
 
 
 class SoticketCoopStatement(models.Model):
@@ -92,12 +99,18 @@ class SoticketCoopStatement(models.Model):
         return self.ticket_net_untaxed
 
     # ------------------------------------------------------------------ protection
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_server_fields(self, vals_list, SERVER_FIELDS)
+        return super().create(vals_list)
+
     def write(self, vals):
         if self.filtered("locked"):
             raise UserError(self.env._(
                 "The revenue statement %(statement)s is locked: it has been invoiced (%(invoice)s).",
                 statement=self.filtered("locked")[0].display_name,
                 invoice=self.filtered("locked")[0].invoice_id.display_name))
+        check_server_fields(self, vals, SERVER_FIELDS)
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
@@ -123,10 +136,13 @@ class SoticketCoopStatement(models.Model):
                 "The %(year)s statement of %(venue)s has already been invoiced (%(invoice)s): it cannot be replaced.",
                 year=year, venue=contract.partner_id.display_name, invoice=existing.invoice_id.display_name))
         if existing:
-            existing.write(vals)
+            existing.check_access("write")
+            existing.sudo().write(vals)
             statement = existing
         else:
-            statement = self.create({**vals, "contract_id": contract.id, "year": year})
+            self.check_access("create")
+            contract.check_access("read")
+            statement = self.sudo().create({**vals, "contract_id": contract.id, "year": year}).with_env(self.env)
         if not contract.venue_database_uuid:
             # the first statement ties the contract to that venue database for the next ones
             contract.sudo().venue_database_uuid = vals["venue_database_uuid"]

@@ -126,6 +126,22 @@ class SoticketResaleController(http.Controller):
         return request.render("soticket_resale.waitlist_joined_page", {
             "entry": entry, "created": created, "rank": entry._soticket_rank()})
 
+    @http.route("/soticket/resale/waitlist/<int:waitlist_id>/<string:token>/leave", type="http", auth="public",
+                website=True, methods=["GET", "POST"], sitemap=False)
+    def waitlist_leave(self, waitlist_id, token, **post):
+        """The signed link of an entry: a GET asks for confirmation (link checkers leave nothing), a POST leaves."""
+        entry = request.env["soticket.resale.waitlist"].sudo().browse(waitlist_id).exists()
+        if not entry or not entry._soticket_check_leave_token(token):
+            return self._forged()
+        if request.httprequest.method == "POST":
+            with request.env.cr.savepoint():
+                entry._soticket_leave()
+            return request.render("soticket_resale.resale_message_page", {
+                "title": request.env._("Waiting list"),
+                "message": request.env._("You are no longer on the waiting list for this category."),
+                "alert": "success", "back_url": entry.event_id.website_url})
+        return request.render("soticket_resale.waitlist_leave_page", {"entry": entry, "token": token})
+
     @http.route("/soticket/resale/offer/<int:waitlist_id>/<string:token>", type="http", auth="public",
                 website=True, methods=["GET", "POST"], sitemap=False)
     def waitlist_offer(self, waitlist_id, token, **post):

@@ -5,6 +5,7 @@ from datetime import timedelta
 from odoo import api
 from odoo import fields
 from odoo import models
+from odoo.addons.soticket_base.tools.server_fields import check_server_fields
 from odoo.exceptions import UserError
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
@@ -21,6 +22,15 @@ STATES = [
     ("expired", "Not sold"),
 ]
 OPEN_STATES = ("listed", "reserved")
+# Everything that decides who gets the ticket and who pays or receives what: written by the
+# listing, cart, settlement and closing flows only, in superuser mode after their own checks
+# (see soticket_base/tools/server_fields.py). Staff act through the buttons, never by editing.
+SERVER_FIELDS = frozenset({
+    "registration_id", "company_id", "currency_id", "state", "origin",
+    "price", "price_untaxed", "fee_total", "fee_untaxed", "buyer_fee", "seller_fee", "buyer_price", "seller_payout",
+    "tax_ids", "reserved_order_id", "reserved_until", "offer_waitlist_id", "offer_until", "buyer_order_id",
+    "buyer_order_line_id", "new_registration_id", "listed_at", "sold_at", "closed_at",
+})
 
 
 class SoticketResaleUnavailable(ValidationError):
@@ -95,6 +105,15 @@ class SoticketResaleListing(models.Model):
         ("price_positive", "CHECK(price > 0)", "Only a paid ticket can be resold."),
         ("payout_not_negative", "CHECK(seller_payout >= 0)", "The seller's part of the fee exceeds the face value."),
     ]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_server_fields(self, vals_list, SERVER_FIELDS)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_server_fields(self, vals, SERVER_FIELDS)
+        return super().write(vals)
 
     def init(self):
         # One open listing per ticket, whatever the timing of two requests.
@@ -216,6 +235,7 @@ class SoticketResaleListing(models.Model):
     # ------------------------------------------------------------------ withdrawal and closing
     def action_withdraw(self):
         """Withdraw the ticket from resale (its holder keeps it), unless a buyer is paying for it."""
+        self.check_access("write")
         self._lock()
         _ = self.env._
         for listing in self:
@@ -237,10 +257,10 @@ class SoticketResaleListing(models.Model):
             if listing.state not in OPEN_STATES:
                 continue
             offered = listing.offer_waitlist_id.filtered(lambda w: w.state == "offered")
-            listing.write({"state": state, "closed_at": fields.Datetime.now(), "reserved_order_id": False,
-                           "reserved_until": False, "offer_waitlist_id": False, "offer_until": False})
+            listing.sudo().write({"state": state, "closed_at": fields.Datetime.now(), "reserved_order_id": False,
+                                  "reserved_until": False, "offer_waitlist_id": False, "offer_until": False})
             # The person the ticket was offered to did nothing wrong: back in line, same place.
-            offered.write({"state": "waiting", "offer_listing_id": False, "offer_until": False})
+            offered.sudo().write({"state": "waiting", "offer_listing_id": False, "offer_until": False})
             listing.message_post(body=reason)
             listing.registration_id.message_post(body=reason)
 
@@ -313,14 +333,14 @@ class SoticketResaleListing(models.Model):
         vals = {"state": "reserved", "reserved_order_id": order.id, "reserved_until": until}
         if waitlist and self.offer_waitlist_id == waitlist and self.offer_until and self.offer_until > until:
             vals["reserved_until"] = self.offer_until
-        self.write(vals)
+        self.sudo().write(vals)
         return until
 
     def _soticket_release(self, order):
         """The cart ``order`` gave the listing up (line removed, cart cancelled)."""
         for listing in self._lock():
             if listing.state == "reserved" and listing.reserved_order_id == order:
-                listing.write({"state": "listed", "reserved_order_id": False, "reserved_until": False})
+                listing.sudo().write({"state": "listed", "reserved_order_id": False, "reserved_until": False})
 
     # ------------------------------------------------------------------ settlement
     def _soticket_settle(self, line):

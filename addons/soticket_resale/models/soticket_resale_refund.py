@@ -4,6 +4,7 @@ import logging
 from odoo import api
 from odoo import fields
 from odoo import models
+from odoo.addons.soticket_base.tools.server_fields import check_server_fields
 from odoo.exceptions import UserError
 from odoo.tools import format_amount
 
@@ -19,6 +20,12 @@ REFUND_STATES = [
     ("done", "Paid"),
     ("cancelled", "Cancelled"),
 ]
+# The money owed, to whom, how and whether it was paid: written by the resale flows and the
+# refund buttons only, in superuser mode after their checks (soticket_base/tools/server_fields.py).
+SERVER_FIELDS = frozenset({
+    "kind", "listing_id", "registration_id", "event_id", "order_id", "company_id", "currency_id",
+    "amount", "method", "source_transaction_id", "refund_transaction_id", "credit_note_id", "state", "done_at",
+})
 
 
 class SoticketResaleRefund(models.Model):
@@ -63,6 +70,15 @@ class SoticketResaleRefund(models.Model):
     _sql_constraints = [
         ("amount_not_negative", "CHECK(amount >= 0)", "A refund amount cannot be negative."),
     ]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_server_fields(self, vals_list, SERVER_FIELDS)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_server_fields(self, vals, SERVER_FIELDS)
+        return super().write(vals)
 
     @api.depends("kind")
     def _compute_name(self):
@@ -253,7 +269,7 @@ class SoticketResaleRefund(models.Model):
 
     def _soticket_mark_done(self):
         for refund in self:
-            refund.write({"state": "done", "done_at": fields.Datetime.now()})
+            refund.sudo().write({"state": "done", "done_at": fields.Datetime.now()})
             refund.activity_ids.action_feedback(feedback=self.env._("Refund paid."))
             message = self.env._("Refund of %(amount)s paid.", amount=format_amount(
                 self.env, refund.amount, refund.currency_id))
@@ -280,6 +296,6 @@ class SoticketResaleRefund(models.Model):
         for refund in self:
             if refund.state == "done":
                 raise UserError(self.env._("%(refund)s was already paid.", refund=refund.display_name))
-        self.write({"state": "cancelled"})
+        self.sudo().write({"state": "cancelled"})
         self.activity_ids.unlink()
         return True

@@ -7,8 +7,12 @@ from odoo import api
 from odoo import fields
 from odoo import models
 from odoo import tools
+from odoo.addons.soticket_base.tools.server_fields import check_server_fields
+from odoo.exceptions import AccessError
 from odoo.exceptions import UserError
 from odoo.tools import SQL
+from odoo.tools.misc import consteq
+from odoo.tools.misc import hmac as hmac_sign
 
 WAITLIST_STATES = [
     ("waiting", "Waiting"),
@@ -18,6 +22,9 @@ WAITLIST_STATES = [
     ("cancelled", "Left the list"),
 ]
 ACTIVE_STATES = ("waiting", "offered")
+# Place in line and offers: written by joining, leaving, offers and their expiry only, in
+# superuser mode after their checks (soticket_base/tools/server_fields.py).
+SERVER_FIELDS = frozenset({"event_ticket_id", "position", "state", "offer_listing_id", "offered_at", "offer_until"})
 
 
 class SoticketResaleWaitlist(models.Model):
@@ -48,6 +55,15 @@ class SoticketResaleWaitlist(models.Model):
     offer_listing_id = fields.Many2one("soticket.resale.listing", "Ticket offered", readonly=True)
     offered_at = fields.Datetime("Offered on", readonly=True)
     offer_until = fields.Datetime("Offer valid until", readonly=True)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_server_fields(self, vals_list, SERVER_FIELDS)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_server_fields(self, vals, SERVER_FIELDS)
+        return super().write(vals)
 
     def init(self):
         self.env.cr.execute(SQL(
@@ -108,6 +124,25 @@ class SoticketResaleWaitlist(models.Model):
             ("position", "<", self.position)]) + 1
 
     def action_leave(self):
+        """Take these entries out of the line (an offer in progress goes to the next one).
+
+        Venue staff may do it for anyone; a logged-in visitor only for their own entries.
+        Anonymous visitors use the signed link of their e-mail, never this method."""
+        self._soticket_check_may_leave()
+        return self.sudo()._soticket_leave()
+
+    def _soticket_check_may_leave(self):
+        if self.env.su or not self:
+            return
+        if self.env.user.has_group("event.group_event_user"):
+            self.check_access("write")
+            return
+        partner = self.env.user.partner_id.commercial_partner_id
+        if self.env.user._is_public() or any(
+                entry.partner_id.commercial_partner_id != partner for entry in self.sudo()):
+            raise AccessError(self.env._("You can only take your own entries off a waiting list."))
+
+    def _soticket_leave(self):
         for entry in self.sudo():
             if entry.state not in ACTIVE_STATES:
                 continue
@@ -166,6 +201,20 @@ class SoticketResaleWaitlist(models.Model):
         self.ensure_one()
         return bool(token) and bool(self.offer_listing_id) and hmac.compare_digest(
             self._soticket_offer_token(), str(token))
+
+    # ------------------------------------------------------------------ leaving by a signed link
+    def _soticket_leave_token(self):
+        """Signs the entry and its e-mail: the link to leave the line, for a visitor without account."""
+        self.ensure_one()
+        return hmac_sign(self.env(su=True), "soticket-resale-waitlist-leave", (self.id, self.email))[:32]
+
+    def _soticket_check_leave_token(self, token):
+        self.ensure_one()
+        return isinstance(token, str) and consteq(self._soticket_leave_token(), token)
+
+    def _soticket_leave_url(self):
+        self.ensure_one()
+        return f"/soticket/resale/waitlist/{self.id}/{self._soticket_leave_token()}/leave"
 
     def _soticket_offer_url(self):
         self.ensure_one()

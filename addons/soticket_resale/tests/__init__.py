@@ -1,4 +1,5 @@
 # Part of SoTicket. See LICENSE file for full copyright and licensing details.
+from . import test_access
 from . import test_concurrency
 from . import test_gdpr
 from . import test_listing

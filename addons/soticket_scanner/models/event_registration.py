@@ -137,6 +137,7 @@ class EventRegistration(models.Model):
         """The stock Registration Desk's scan. A SoTicket code, or the stock barcode of a
         ticket the desk would admit, goes through soticket.admission like any door scan:
         admitted exactly once and logged under the desk user."""
+        self.check_access("write")  # the desk's right; refused to anyone else before any lookup
         raw = barcode[:MAX_CODE_LEN] if isinstance(barcode, str) else ""
         code = ticket_code.normalize(raw)
         verified = ticket_code.verify(code, self.env["soticket.admission"]._public_key())

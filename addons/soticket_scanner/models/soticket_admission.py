@@ -190,6 +190,7 @@ class SoticketAdmission(models.AbstractModel):
 
     # ------------------------------------------------------------------ admission
     @api.model
+    @api.private
     def admit(self, code, gate, direction, nonce, scanned_at=None, device=None, forced=False, offline=False,
               local_result=None, user=None):
         """Decide one scan and record it exactly once; return the outcome (API shape).
@@ -476,11 +477,13 @@ class SoticketAdmission(models.AbstractModel):
         return gate, door
 
     @api.model
+    @api.private
     def api_scan(self, device, data):
         """POST /scan: one online scan."""
         return self.admit(**self._parse_scan(device, data))
 
     @api.model
+    @api.private
     def api_sync(self, device, data):
         """POST /sync: scans made offline, in any order, possibly already sent.
 
@@ -523,6 +526,7 @@ class SoticketAdmission(models.AbstractModel):
         return {"results": outcomes}
 
     @api.model
+    @api.private
     def api_manifest(self, device, event_id, since=None):
         """GET /manifest: what an offline scanner needs to decide alone.
 
@@ -597,6 +601,7 @@ class SoticketAdmission(models.AbstractModel):
         }
 
     @api.model
+    @api.private
     def api_pair(self, data, ip=None):
         """POST /pair: trade a one-time pairing code for the device token."""
         _ = self.env._

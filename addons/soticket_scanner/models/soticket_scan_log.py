@@ -4,6 +4,7 @@ import functools
 from odoo import api
 from odoo import fields
 from odoo import models
+from odoo.addons.soticket_base.tools.server_fields import check_server_fields
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
@@ -20,6 +21,13 @@ SCAN_RESULTS = [
 ]
 SCAN_DIRECTIONS = [("in", "Entry"), ("out", "Exit")]
 MAX_CODE_LEN = 512
+# The audit trail of admissions: written by admission (SQL insert) and the review button only, in
+# superuser mode (soticket_base/tools/server_fields.py); no one edits what a door decided.
+SERVER_FIELDS = frozenset({
+    "code", "registration_id", "event_id", "company_id", "gate_id", "device_id", "user_id", "direction", "result",
+    "reason", "message", "scanned_at", "received_at", "nonce", "offline", "forced", "conflict", "conflict_with_id",
+    "reviewed", "reviewed_by",
+})
 
 
 class SoticketScanLog(models.Model):
@@ -79,6 +87,15 @@ class SoticketScanLog(models.Model):
         results = dict(self._fields["result"]._description_selection(self.env))
         for log in self:
             log.display_name = f"{results.get(log.result, '')} — {log.registration_id.display_name or '?'}"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_server_fields(self, vals_list, SERVER_FIELDS)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_server_fields(self, vals, SERVER_FIELDS)
+        return super().write(vals)
 
     def action_mark_reviewed(self):
         self.check_access("write")
