@@ -74,6 +74,15 @@ class EventRegistration(models.Model):
          "A ticket number is used once per venue."),
     ]
 
+    def init(self):
+        super().init()
+        # Databases from before codes were issued at confirmation only: unpaid tickets never
+        # sold (no ticket number) lose the code they were given (it is signed again, the same,
+        # if they are ever confirmed).
+        self.env.cr.execute(
+            "UPDATE event_registration SET ticket_code = NULL WHERE ticket_code IS NOT NULL "
+            "AND ticket_number IS NULL AND state IN ('draft', 'cancel')")
+
     # ------------------------------------------------------------------ computes
     @api.depends("event_id", "event_ticket_id", "ticket_code_version", "state")
     def _compute_ticket_code(self):

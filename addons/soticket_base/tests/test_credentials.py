@@ -116,3 +116,15 @@ class TestCredentials(SoticketWebsiteCase):
         # The e-ticket still carries the code to the buyer.
         self.assertEqual(self._open(f"/my/tickets/{confirmed.id}/pdf").headers["Content-Type"], "application/pdf")
         self.assertEqual(self._open(confirmed._get_eticket_url()).headers["Content-Type"], "application/pdf")
+
+    def test_update_clears_codes_given_to_unpaid_tickets_before(self):
+        draft, confirmed = self._draft_ticket(), self._confirmed_ticket()
+        confirmed._ensure_ticket_number()
+        self.env.flush_all()
+        # what a database from before this rule holds: a signed code on an unpaid ticket
+        self.env.cr.execute("UPDATE event_registration SET ticket_code = %s WHERE id = %s",
+                            [confirmed.ticket_code.replace("S", "T", 1), draft.id])
+        self.env["event.registration"].init()  # run on each update of the module
+        self.env.invalidate_all()
+        self.assertFalse(draft.ticket_code)
+        self.assertTrue(confirmed.ticket_code, "a sold ticket keeps its code")
