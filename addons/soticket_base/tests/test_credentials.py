@@ -128,3 +128,20 @@ class TestCredentials(SoticketWebsiteCase):
         self.env.invalidate_all()
         self.assertFalse(draft.ticket_code)
         self.assertTrue(confirmed.ticket_code, "a sold ticket keeps its code")
+
+    @mute_logger("odoo.http")
+    def test_stock_ticket_link_dies_with_the_code_version(self):
+        ticket = self._confirmed_ticket()
+        event = ticket.event_id
+
+        def stock_link():
+            return (f"/event/{event.id}/my_tickets?registration_ids=[{ticket.id}]"
+                    f"&tickets_hash={event._get_tickets_access_hash(ticket.ids)}&responsive_html=1")
+
+        old_link = stock_link()
+        self.assertEqual(self._open(old_link).status_code, 200)
+        ticket.action_reissue_code()
+        self.assertEqual(self._open(old_link).status_code, 404, "Odoo's ticket page showed the new barcode")
+        response = self._open(stock_link())
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(ticket.barcode, response.text)
