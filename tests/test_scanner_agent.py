@@ -107,6 +107,43 @@ def test_two_boxes_admit_the_same_ticket_offline(make_agent, venue, tonight, sca
     assert (side_row["server_result"], side_row["conflict"]) == ("already_in", 1)
 
 
+def test_offline_policy_for_unknown_tickets(make_agent, venue, tonight, scanner_server):
+    """A signed ticket sold after the box's last update: admitted offline by default (a code is only
+    issued to a confirmed ticket), refused when the event's policy says so."""
+    def set_policy(policy):
+        def write(env):
+            event = env["event.event"].browse(tonight["event"])
+            event.soticket_offline_unknown_policy = policy
+            env.flush_all()  # committing the cursor alone leaves the ORM's pending write out
+            env.cr.execute("SELECT soticket_offline_unknown_policy FROM event_event WHERE id = %s", [event.id])
+            return env.cr.fetchone()[0]
+        assert venue.run(write) == policy
+
+    agent = make_agent()
+    (_admitted_id, admitted_code), = venue.tickets(tonight["event"])  # sold after the box's manifest
+    with network_cut(scanner_server):
+        admitted = agent.scan(admitted_code)
+    assert (admitted.result, admitted.reason, admitted.online) == ("admitted", "not_in_manifest", False)
+    assert agent.sync() == 1
+
+    set_policy("refuse")
+    try:
+        agent.refresh_manifest()  # incremental: brings the event's policy
+        assert agent.manifest["event"]["offline_unknown_policy"] == "refuse"
+        (ticket_id, code), = venue.tickets(tonight["event"])
+        with network_cut(scanner_server):
+            refused = agent.scan(code)
+        assert (refused.result, refused.reason, refused.online, refused.color) == (
+            "invalid", "unknown_offline", False, "red")
+        assert agent.sync() == 1
+        log, = venue.logs([refused.nonce])
+        assert (log["result"], log["offline"], log["forced"], log["conflict"]) == ("invalid", True, False, False)
+        assert venue.ticket_state(ticket_id) == "valid", "a refusal offline changes nothing"
+        assert agent.scan(code).result == "admitted", "online, the server admits it"
+    finally:
+        set_policy("admit")
+
+
 def test_revocation_reaches_the_box_over_the_bus(make_agent, venue, tonight):
     (ticket_id, old_code), = venue.tickets(tonight["event"])
     agent = make_agent(start=True, manifest_interval=3600)

@@ -12,7 +12,9 @@ class ETicketController(http.Controller):
     def eticket_signed(self, registration_id, token, layout="a4", **kwargs):
         registration = request.env["event.registration"].sudo().browse(registration_id).exists()
         if not registration or not registration._check_ticket_access_token(token):
-            raise request.not_found()
+            # An old link (the ticket was reissued or moved: the token is bound to the code
+            # version) or a wrong one: say so, without telling which.
+            return request.render("soticket_base.eticket_link_invalid", {}, status=404)
         return self._pdf_response(registration, layout)
 
     @http.route("/my/tickets/<int:registration_id>/pdf", type="http", auth="user", methods=["GET"], website=True,

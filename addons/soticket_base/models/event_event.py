@@ -3,6 +3,7 @@ from odoo import _
 from odoo import api
 from odoo import fields
 from odoo import models
+from odoo import tools
 from odoo.exceptions import ValidationError
 
 
@@ -30,3 +31,15 @@ class EventEvent(models.Model):
                         '"%(ticket)s" offers %(ticket_seats)s seats but "%(event)s" holds only %(event_seats)s.',
                         ticket=ticket.name, ticket_seats=ticket.seats_max, event=event.name,
                         event_seats=event.seats_max))
+
+    def _get_tickets_access_hash(self, registration_ids):
+        """The stock ticket links (/event/<id>/my_tickets, in Odoo's e-mails and pages) show the
+        tickets' stock barcodes: bound to the tickets' code versions, like the e-ticket link, so
+        that the link of a ticket since reissued or moved stops working."""
+        self.ensure_one()
+        ids = sorted(i for i in registration_ids if isinstance(i, int) and not isinstance(i, bool))
+        if len(ids) != len(registration_ids):
+            return super()._get_tickets_access_hash(registration_ids)
+        registrations = self.env["event.registration"].sudo().with_context(active_test=False).browse(ids).exists()
+        versions = sorted((reg.id, reg.ticket_code_version) for reg in registrations)
+        return tools.hmac(self.env(su=True), "soticket-event-ticket-report-access", (self.id, ids, versions))

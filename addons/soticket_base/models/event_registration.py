@@ -20,6 +20,12 @@ from ..tools import eticket_pdf
 from ..tools import ticket_code
 
 NUMBER_LOCK_SPACE = 0x50715EA8 & 0x7FFFFFFF
+# A ticket gets its signed code when it is confirmed, never before (an unpaid cart has none).
+CODE_STATES = ("open", "done")
+# The admission credentials (signed code, stock barcode) are for event staff only: the buyer
+# gets them through the e-ticket (PDF, signed link, e-mail), rendered with sudo after the
+# ownership or token check.
+STAFF_GROUPS = "event.group_event_registration_desk"
 TICKET_STATES = [
     ("pending", "Awaiting payment"),
     ("valid", "Valid"),
@@ -36,8 +42,9 @@ class EventRegistration(models.Model):
     _inherit = "event.registration"
 
     ticket_code = fields.Char(
-        "Ticket code", compute="_compute_ticket_code", store=True, copy=False, index=True,
+        "Ticket code", compute="_compute_ticket_code", store=True, copy=False, index=True, groups=STAFF_GROUPS,
         help="The signed code printed as a QR code on the ticket. Only the latest version is valid at the door.")
+    barcode = fields.Char(groups=STAFF_GROUPS)
     ticket_code_version = fields.Integer(
         "Code version", default=1, copy=False, readonly=True,
         help="Raised each time the code is reissued; every older code is revoked.")
@@ -67,12 +74,27 @@ class EventRegistration(models.Model):
          "A ticket number is used once per venue."),
     ]
 
+    def init(self):
+        super().init()
+        # Databases from before codes were issued at confirmation only: unpaid tickets never
+        # sold (no ticket number) lose the code they were given (it is signed again, the same,
+        # if they are ever confirmed).
+        self.env.cr.execute(
+            "UPDATE event_registration SET ticket_code = NULL WHERE ticket_code IS NOT NULL "
+            "AND ticket_number IS NULL AND state IN ('draft', 'cancel')")
+
     # ------------------------------------------------------------------ computes
-    @api.depends("event_id", "event_ticket_id", "ticket_code_version")
+    @api.depends("event_id", "event_ticket_id", "ticket_code_version", "state")
     def _compute_ticket_code(self):
+        # A code is issued when the ticket is confirmed, never before (a cart has none): a signed
+        # code proves the venue sold the seat, which is what an offline door box relies on for a
+        # ticket it does not know yet. Once issued it stays, re-signed at each version, whatever
+        # the state (a cancelled ticket's code is refused at the door by its state).
         private = self.env["soticket.signing.key"]._private_key()
         for reg in self:
-            if not reg.id or not reg.event_id:
+            # reg.ticket_code is the value before this computation (Odoo marks it computed first)
+            issued = reg.state in CODE_STATES or bool(reg.id and reg.ticket_code)
+            if not reg.id or not reg.event_id or not issued:
                 reg.ticket_code = False
                 continue
             reg.ticket_code = ticket_code.encode(
@@ -124,13 +146,18 @@ class EventRegistration(models.Model):
         return registrations
 
     def write(self, vals):
-        # A code signs event and category: moving the ticket makes a new code and revokes the old one.
+        # A code signs event and category: moving the ticket is a new code version, with a
+        # new barcode and e-ticket link, and every credential of the old version is revoked.
         moved = "event_id" in vals or "event_ticket_id" in vals
-        old_codes = {reg.id: (reg.ticket_code, reg.ticket_code_version) for reg in self} if moved else {}
+        old_credentials = self._soticket_credentials() if moved else {}
+        old_places = {reg.id: (reg.event_id, reg.event_ticket_id) for reg in self} if moved else {}
         res = super().write(vals)
         if moved:
-            self.filtered(lambda r: old_codes[r.id][0] and old_codes[r.id][0] != r.ticket_code)._record_revocation(
-                "category_changed", old_codes)
+            moved_regs = self.filtered(
+                lambda r: old_credentials[r.id][0] and old_places[r.id] != (r.event_id, r.event_ticket_id))
+            if moved_regs:
+                moved_regs.sudo()._bump_code_version()
+                moved_regs._record_revocation("category_changed", old_credentials)
         if "state" in vals:
             self._schedule_numbering()
         return res
@@ -143,17 +170,30 @@ class EventRegistration(models.Model):
         to_refund.sudo().write({"refunded": True, "refunded_at": fields.Datetime.now(), "state": "cancel"})
 
     def _bump_code_version(self):
+        """A new code version: new signed code, new stock barcode, new e-ticket link. Record the
+        old credentials first (``_soticket_credentials`` then ``_record_revocation``)."""
         for reg in self:
-            reg.ticket_code_version += 1
+            reg.write({"ticket_code_version": reg.ticket_code_version + 1, "barcode": reg._get_random_barcode()})
+
+    def _soticket_credentials(self):
+        """{ticket id: (signed code, code version, stock barcode)}: what admits the holder now."""
+        regs = self.sudo().with_context(active_test=False)
+        return {reg.id: (reg.ticket_code, reg.ticket_code_version, reg.barcode) for reg in regs}
 
     def _record_revocation(self, reason, old_codes=None):
+        """Put these tickets' credentials on the revocation list (``old_codes``: the
+        credentials of a version already replaced, from ``_soticket_credentials``; a
+        (code, version) pair is also accepted, the barcode is then the current one)."""
         vals_list = []
+        current = self._soticket_credentials()
         for reg in self:
-            code, version = (old_codes or {}).get(reg.id) or (reg.ticket_code, reg.ticket_code_version)
+            entry = (old_codes or {}).get(reg.id) or current[reg.id]
+            code, version = entry[:2]
+            barcode = entry[2] if len(entry) > 2 else current[reg.id][2]
             if code:
                 vals_list.append({
                     "registration_id": reg.id, "event_id": reg.event_id.id, "code": code,
-                    "code_version": version, "reason": reason,
+                    "code_version": version, "barcode": barcode or False, "reason": reason,
                 })
         if vals_list:
             self.env["soticket.code.revocation"].sudo().create(vals_list)
@@ -167,7 +207,7 @@ class EventRegistration(models.Model):
                                   ticket=reg.display_name,
                                   state=dict(self._fields["ticket_state"]._description_selection(self.env))[
                                       reg.ticket_state]))
-        old_codes = {reg.id: (reg.ticket_code, reg.ticket_code_version) for reg in self}
+        old_codes = self._soticket_credentials()
         self.sudo()._bump_code_version()
         self._record_revocation("reissued", old_codes)
         for reg in self:

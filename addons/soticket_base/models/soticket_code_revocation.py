@@ -15,6 +15,9 @@ class SoticketCodeRevocation(models.Model):
     event_id = fields.Many2one("event.event", "Event", required=True, ondelete="cascade", index=True)
     code = fields.Char("Revoked code", required=True, index=True)
     code_version = fields.Integer("Code version", required=True)
+    barcode = fields.Char(
+        "Revoked barcode", index="btree_not_null",
+        help="The ticket's stock barcode of that code version (Registration Desk): revoked with the code.")
     reason = fields.Selection(
         [("reissued", "Reissued"), ("category_changed", "Category or event changed"), ("resold", "Resold"),
          ("refunded", "Refunded")],

@@ -1,6 +1,7 @@
 # Part of SoTicket. See LICENSE file for full copyright and licensing details.
 from . import test_access_matrix
 from . import test_concurrency
+from . import test_credentials
 from . import test_eticket_pdf
 from . import test_gdpr
 from . import test_revenue_statement

@@ -20,6 +20,7 @@ class TestResaleSettlement(SoticketResaleCase):
     def test_purchase_revokes_old_code_and_issues_new_ticket(self):
         old_code = self.seller_ticket.ticket_code
         old_version = self.seller_ticket.ticket_code_version
+        old_barcode = self.seller_ticket.barcode
         old_url = self.seller_ticket._get_eticket_url()
         listing = self._list()
         order = self._buy(listing)
@@ -39,6 +40,8 @@ class TestResaleSettlement(SoticketResaleCase):
         self.assertEqual(len(revocation), 1)
         self.assertEqual((revocation.code, revocation.code_version, revocation.reason),
                          (old_code, old_version, "resold"))
+        self.assertEqual(revocation.barcode, old_barcode, "the stock barcode is revoked with the code")
+        self.assertNotEqual(listing.new_registration_id.barcode, old_barcode)
         self.assertFalse(self.env["event.registration"].search([("ticket_code", "=", old_code)]),
                          "no active ticket answers to the old code")
         self.assertEqual(self.seller_ticket._get_eticket_url(), old_url,

@@ -2,9 +2,11 @@
 """The box's own decision on a scan, from its local state: the server's ``soticket.admission._decide``
 restated over the manifest, with the same result and reason vocabulary.
 
-One difference, on purpose: a genuinely signed code of this event that the box does not
-know yet (sold after its last manifest) is admitted. The signature proves the venue issued
-it, and the revocation list is checked; the server reviews it when the scan is synced.
+One difference: a genuinely signed code of this event that the box does not know yet (sold
+after its last manifest) follows the event's ``offline_unknown_policy`` (manifest). "admit"
+(the default): the signature proves the venue issued it, and codes are only issued to
+confirmed tickets; the revocation list is checked, and the server reviews the scan when it
+is synced. "refuse": only tickets the box knows get in.
 
 The messages are the manifest's catalogue (``messages``: templates translated by the server
 in the venue's language, ``soticket_scanner_messages.py``), with the English ``MESSAGES``
@@ -49,6 +51,8 @@ MESSAGES = {
     "reentry": "Welcome back! Re-entry.",
     "admitted": "Welcome!",
     "not_in_manifest": "Welcome! (ticket sold after the last update of this box)",
+    "unknown_offline": "Ticket unknown to this box, which is offline: refuse it, or send the holder to a "
+                       "connected gate.",
     "box_error": "Box error: scan again.",
 }
 
@@ -119,6 +123,8 @@ def decide(store, manifest, public_key, gate_id, direction, raw_code, now=None):
     verified = ticket_code.verify(code, public_key)
     texts = store.messages()
     if verified.status != ticket_code.STATUS_VALID:
+        if code and store.is_revoked(code):  # an old stock barcode
+            return code, _decision("revoked", "reissued", texts)
         return code, _decision("invalid", verified.status, texts)
     payload = verified.payload
     event = manifest["event"]
@@ -139,6 +145,8 @@ def decide(store, manifest, public_key, gate_id, direction, raw_code, now=None):
         return code, _decision("revoked", "reissued", texts, payload)
     if row and row["state"] == "pending":
         return code, _decision("invalid", "unpaid", texts, payload)
+    if not row and event.get("offline_unknown_policy") == "refuse":
+        return code, _decision("invalid", "unknown_offline", texts, payload)
     inside = bool(row and row["inside"])
     if direction == "out":
         if not inside:

@@ -126,8 +126,11 @@ class Store:
 
     def add_revoked(self, rows):
         with self._tx() as db:
+            # the stock barcode of a revoked code version is revoked with it (a box never admits a
+            # barcode, but it then tells an old ticket from a stranger's)
             db.executemany("INSERT OR IGNORE INTO revoked (code, ticket_id, version) VALUES (?, ?, ?)",
-                           [(row["code"], row.get("ticket_id"), row.get("version")) for row in rows if row.get("code")])
+                           [(row[key], row.get("ticket_id"), row.get("version"))
+                            for row in rows for key in ("code", "barcode") if row.get(key)])
 
     def is_revoked(self, code):
         with self._tx() as db:

@@ -11,6 +11,12 @@ from odoo.exceptions import ValidationError
 # Fields copied into the gates' cached Door snapshots.
 DOOR_FIELDS = {"name", "date_begin", "date_end", "doors_open", "date_tz", "company_id",
                "soticket_admission_policy", "soticket_open_minutes_before"}
+# What an offline door box does with a signed code of this event that its manifest does not
+# list (a ticket sold after the box's last update). A code is only issued to a confirmed ticket.
+OFFLINE_UNKNOWN_POLICIES = [
+    ("admit", "Admit, checked at sync"),
+    ("refuse", "Refuse"),
+]
 ADMISSION_POLICIES = [
     ("single", "Single entry"),
     ("reentry", "Re-entry after exit"),
@@ -24,6 +30,13 @@ class EventEvent(models.Model):
         ADMISSION_POLICIES, "Admission policy", default="single", required=True,
         help="Single entry: a ticket admits once, even after an exit scan.\n"
              "Re-entry after exit: a ticket scanned out at an exit gate may come back in.")
+    soticket_offline_unknown_policy = fields.Selection(
+        OFFLINE_UNKNOWN_POLICIES, "Offline: unknown tickets", default="admit", required=True,
+        help="What a door box that lost the server does with a correctly signed ticket it does not know yet "
+             "(sold after its last update).\n"
+             "Admit, checked at sync: the signature proves the venue issued it to a confirmed ticket; the server "
+             "reviews the scan when the box syncs and flags a refused one for staff.\n"
+             "Refuse: only tickets the box knows get in while it is offline.")
     soticket_open_minutes_before = fields.Integer(
         "Admission opens (minutes before start)", default=60,
         help="When no doors-open time is set, scanners admit from this many minutes before the start.")

@@ -136,7 +136,8 @@ class EventRegistration(models.Model):
     def register_attendee(self, barcode, event_id=False):
         """The stock Registration Desk's scan. A SoTicket code, or the stock barcode of a
         ticket the desk would admit, goes through soticket.admission like any door scan:
-        admitted exactly once and logged under the desk user."""
+        admitted exactly once and logged under the desk user. A revoked barcode (of a code
+        version since replaced) is refused as its revoked code is."""
         self.check_access("write")  # the desk's right; refused to anyone else before any lookup
         raw = barcode[:MAX_CODE_LEN] if isinstance(barcode, str) else ""
         code = ticket_code.normalize(raw)
@@ -144,10 +145,18 @@ class EventRegistration(models.Model):
         if verified.status == ticket_code.STATUS_VALID:
             ticket_id, code_event_id = verified.payload.ticket_id, verified.payload.event_id
         else:
-            attendee = self.search([("barcode", "=", barcode)], limit=1) if raw else self
-            if attendee.state != "open" or not attendee.ticket_code:
-                return super().register_attendee(barcode, event_id)
-            code, ticket_id, code_event_id = attendee.ticket_code, attendee.id, attendee.event_id.id
+            # A stock barcode dies with its code version (reissue, move, resale, refund): an
+            # old one is refused through the admission of the code it stood for, and logged.
+            self.check_access("write")
+            revoked = self.env["soticket.code.revocation"].sudo().search([("barcode", "=", raw)], limit=1) \
+                if raw else None
+            if revoked:
+                code, ticket_id, code_event_id = revoked.code, revoked.registration_id.id, revoked.event_id.id
+            else:
+                attendee = self.search([("barcode", "=", barcode)], limit=1) if raw else self
+                if attendee.state != "open" or not attendee.ticket_code:
+                    return super().register_attendee(barcode, event_id)
+                code, ticket_id, code_event_id = attendee.ticket_code, attendee.id, attendee.event_id.id
         if not isinstance(event_id, int) or isinstance(event_id, bool) or event_id <= 0:
             event_id = code_event_id
         return self._soticket_desk_admit(code, ticket_id, event_id)

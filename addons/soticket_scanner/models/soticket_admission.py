@@ -565,10 +565,10 @@ class SoticketAdmission(models.AbstractModel):
         ]
         revoked_since = SQL("TRUE") if not since_dt else SQL("revoked_at >= %s", since_dt - MANIFEST_OVERLAP)
         self.env.cr.execute(SQL(
-            "SELECT registration_id, code_version, code FROM soticket_code_revocation WHERE event_id = %s AND %s "
-            "ORDER BY id", event.id, revoked_since))
-        revoked = [{"ticket_id": rid, "version": version, "code": code} for rid, version, code in
-                   self.env.cr.fetchall()]
+            "SELECT registration_id, code_version, code, barcode FROM soticket_code_revocation "
+            "WHERE event_id = %s AND %s ORDER BY id", event.id, revoked_since))
+        revoked = [{"ticket_id": rid, "version": version, "code": code, "barcode": barcode or None}
+                   for rid, version, code, barcode in self.env.cr.fetchall()]
         public = self.env["soticket.signing.key"].public_key()
         gates = event.soticket_gate_ids
         if device.gate_ids:
@@ -589,6 +589,7 @@ class SoticketAdmission(models.AbstractModel):
                 "admission_start": iso(start),
                 "admission_end": iso(end),
                 "policy": event.soticket_admission_policy,
+                "offline_unknown_policy": event.soticket_offline_unknown_policy,
                 "tz": event.date_tz,
             },
             "gates": gates._api_data(),

@@ -22,4 +22,5 @@ class SoticketCodeRevocation(models.Model):
             "ticket_id": revocation.registration_id.id,
             "version": revocation.code_version,
             "code": revocation.code,
+            "barcode": revocation.barcode or None,
         } for revocation in self]

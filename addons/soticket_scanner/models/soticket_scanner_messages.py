@@ -44,5 +44,7 @@ class SoticketAdmission(models.AbstractModel):
             "reentry": _("Welcome back! Re-entry."),
             "admitted": _("Welcome! %(category)s"),
             "not_in_manifest": _("Welcome! %(category)s (ticket sold after the last update of this box)"),
+            "unknown_offline": _("Ticket unknown to this box, which is offline: refuse it, or send the holder to a "
+                                 "connected gate."),
             "box_error": _("Box error: scan again."),
         }

@@ -101,15 +101,20 @@ class TestAdmission(SoticketScannerCase):
 
     def test_cancelled_and_refunded_tickets(self):
         cancelled, refunded = self._ticket(), self._ticket(name="Léa Durand")
+        codes = (cancelled | refunded).mapped("ticket_code")  # what the holders were sent
         cancelled.action_cancel()
         refunded._mark_refunded()
+        self.assertEqual((cancelled | refunded).mapped("ticket_code"), codes, "an issued code stays on the ticket")
         self.assertEqual(self._admit(cancelled)["reason"], "cancelled")
         out = self._admit(refunded)
         self.assertEqual((out["result"], out["reason"]), ("revoked", "refunded"))
         self.assertEqual((cancelled.state, refunded.state), ("cancel", "cancel"))
 
     def test_unpaid_ticket_is_refused(self):
-        ticket = self._ticket(state="draft")
+        self.assertFalse(self._ticket(state="draft").ticket_code, "an unpaid ticket has no code")
+        ticket = self._ticket()
+        self.assertTrue(ticket.ticket_code)
+        ticket.action_set_draft()  # its order went back to unpaid: the code it was issued stays refused
         out = self._admit(ticket)
         self.assertEqual((out["result"], out["reason"]), ("invalid", "unpaid"))
         self.assertIn("box office", out["message"])

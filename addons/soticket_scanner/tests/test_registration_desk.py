@@ -105,6 +105,41 @@ class TestRegistrationDesk(SoticketScannerCase):
         self.assertEqual((log.result, log.user_id, log.gate_id), ("admitted", self.desk_user, self.main_gate))
         self.assertEqual(self._scan(ticket.barcode)["status"], "already_registered")
 
+    def _assert_old_barcode_refused(self, ticket, old_barcode, reason, message):
+        out = self._scan(old_barcode)
+        self.assertEqual(out["status"], "canceled_registration")
+        self.assertIn(message, out["message"])
+        self.assertNotEqual(ticket.with_context(active_test=False).state, "done", "the old barcode let nobody in")
+        log = self._logs(ticket)[:1]
+        self.assertEqual((log.result, log.reason, log.user_id), ("revoked", reason, self.desk_user))
+
+    def test_reissue_renews_the_barcode(self):
+        ticket = self._ticket()
+        old_barcode = ticket.barcode
+        ticket.action_reissue_code()
+        self.assertNotEqual(ticket.barcode, old_barcode)
+        self._assert_old_barcode_refused(ticket, old_barcode, "reissued", "reissued")
+        self.assertEqual(self._scan(ticket.barcode)["status"], "confirmed_registration", "the new barcode enters")
+
+    def test_category_move_renews_the_barcode(self):
+        ticket = self._ticket()
+        old_barcode, old_code = ticket.barcode, ticket.ticket_code
+        ticket.event_ticket_id = self.tonight_invitation
+        self.assertNotEqual(ticket.barcode, old_barcode)
+        self._assert_old_barcode_refused(ticket, old_barcode, "reissued", "reissued")
+        self.assertEqual(self._scan(old_code)["status"], "canceled_registration")
+        self.assertEqual(self._scan(ticket.barcode)["status"], "confirmed_registration")
+
+    def test_barcode_of_a_resold_or_refunded_ticket_is_refused(self):
+        resold, refunded = self._ticket(), self._ticket(name="Léa Durand")
+        # what soticket_resale does when the ticket is sold on: revoked, archived
+        resold._record_revocation("resold")
+        resold.write({"active": False, "refunded": True})
+        refunded._mark_refunded()
+        self._assert_old_barcode_refused(resold, resold.with_context(active_test=False).barcode, "withdrawn",
+                                         "Withdrawn")
+        self._assert_old_barcode_refused(refunded, refunded.barcode, "refunded", "Refunded")
+
     def test_garbage_is_an_invalid_ticket(self):
         count = self.env["soticket.scan.log"].search_count([])
         for garbage in ("hello", "", "S" + "A" * 123):

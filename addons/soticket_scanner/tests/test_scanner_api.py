@@ -162,7 +162,7 @@ class TestScannerApi(SoticketScannerCase, HttpCase):
     def test_manifest_and_cursor(self):
         tickets = self._ticket() | self._ticket(name="Léa Durand") | self._ticket(category=self.tonight_invitation)
         reissued = self._ticket(name="Noé Petit")
-        old_code = reissued.ticket_code
+        old_code, old_barcode = reissued.ticket_code, reissued.barcode
         reissued.action_reissue_code()
         status, manifest = self._call(f"manifest?event_id={self.tonight.id}", token=self.token_a)
         self.assertEqual(status, 200)
@@ -175,7 +175,9 @@ class TestScannerApi(SoticketScannerCase, HttpCase):
         self.assertEqual(set(rows), set((tickets | reissued).ids))
         self.assertEqual(rows[reissued.id]["version"], 2)
         self.assertEqual(rows[tickets[0].id]["state"], "valid")
-        self.assertIn({"ticket_id": reissued.id, "version": 1, "code": old_code}, manifest["revoked"])
+        self.assertIn({"ticket_id": reissued.id, "version": 1, "code": old_code, "barcode": old_barcode},
+                      manifest["revoked"])
+        self.assertEqual(manifest["event"]["offline_unknown_policy"], "admit")
         self.assertEqual(manifest["bus"]["channel"], self.tonight._soticket_bus_channel())
         self.assertNotIn("Camille", json.dumps(manifest), "no personal data in the manifest")
 
@@ -194,6 +196,17 @@ class TestScannerApi(SoticketScannerCase, HttpCase):
         self.assertEqual({(r["id"], r["state"], r["inside"]) for r in delta["tickets"]},
                          {(tickets[0].id, "admitted", True), (tickets[1].id, "cancelled", False)})
         self.assertEqual(delta["revoked"], [])
+
+    def test_old_barcode_is_refused(self):
+        ticket = self._ticket()
+        old_barcode = ticket.barcode
+        ticket.action_reissue_code()
+        status, out = self._scan(old_barcode)
+        self.assertEqual((status, out["result"]), (200, "invalid"), "a scanner admits signed codes only")
+        self.assertEqual(ticket.state, "open")
+        status, out = self._scan(ticket.barcode)
+        self.assertEqual((status, out["result"]), (200, "invalid"), "not even the current barcode")
+        self.assertEqual(self._scan(ticket)[1]["result"], "admitted")
 
     def test_manifest_errors(self):
         self.assertEqual(self._call(f"manifest?event_id={self.tonight.id}")[0], 401)
