@@ -217,13 +217,14 @@ class SoticketFrReceipt(models.Model):
             return format_amount(receipt.env, amount, receipt.currency_id)
 
         channels = dict(self.env["soticket.fr.receipt.line"]._fields["channel"]._description_selection(receipt.env))
+        first = str(receipt.first_ticket_number).zfill(6)
+        last = str(receipt.last_ticket_number).zfill(6)
         header = [
             _("Venue: %(venue)s — %(place)s", venue=receipt.company_id.name, place=receipt.venue_name or ""),
             _("Show: %(show)s — performance of %(date)s", show=receipt.event_name,
               date=format_datetime(receipt.env, receipt.performance_date, tz=tz, dt_format="d MMMM y, HH:mm")),
             _("Ticket numbers: from %(first)s to %(last)s — %(count)s tickets issued, %(refunded)s refunded",
-              first=f"{receipt.first_ticket_number:06d}", last=f"{receipt.last_ticket_number:06d}",
-              count=receipt.tickets_issued, refunded=receipt.tickets_refunded),
+              first=first, last=last, count=receipt.tickets_issued, refunded=receipt.tickets_refunded),
             _("Invitations: %(invitations)s — other exempt tickets: %(exempt)s",
               invitations=receipt.invitations, exempt=receipt.exempt_tickets),
         ]
