@@ -8,6 +8,7 @@ from odoo import api
 from odoo import fields
 from odoo import models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 from odoo.tools import format_amount
 from odoo.tools import format_datetime
 
@@ -202,8 +203,32 @@ class SoticketFrReceipt(models.Model):
         now = fields.Datetime.now()
         events = self.env["event.event"].sudo().search(
             [("date_end", "<=", now), ("date_end", ">=", now - timedelta(days=400))], order="date_end")
+        events = events.browse(self._events_to_issue(events.ids))
         self.sudo()._issue(events)
         self.env["soticket.fr.cnm.declaration"].sudo()._sync_for_events(events)
+
+    @api.model
+    def _events_to_issue(self, event_ids):
+        """Of these ended events, those without a record yet or with a ticket changed since their last
+        record (the others cannot have changed figures): the hourly cron stays cheap. ``write_date`` is
+        the start of the writing transaction, which may have started before the record was issued and
+        committed after: an hour of margin catches it; the figures' fingerprint avoids duplicates."""
+        if not event_ids:
+            return []
+        self.env.flush_all()
+        self.env.cr.execute(SQL(
+            """
+            SELECT e.id FROM event_event e
+              LEFT JOIN (SELECT event_id, max(issued_at) AS issued_at FROM soticket_fr_receipt
+                          GROUP BY event_id) last ON last.event_id = e.id
+             WHERE e.id = ANY(%(ids)s)
+               AND (last.issued_at IS NULL OR EXISTS (
+                    SELECT 1 FROM event_registration r
+                     WHERE r.event_id = e.id AND r.ticket_number IS NOT NULL
+                       AND r.write_date >= last.issued_at - interval '1 hour'))
+             ORDER BY e.date_end
+            """, ids=list(event_ids)))
+        return [row[0] for row in self.env.cr.fetchall()]
 
     # ------------------------------------------------------------------ PDF
     def _render_pdf(self):

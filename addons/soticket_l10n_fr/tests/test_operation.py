@@ -49,6 +49,27 @@ class TestTicketOperations(QuarterCase):
         with self.assertRaises(UserError):
             self.env["soticket.fr.operation"].create({"number": 999, "kind": "sale"})
 
+    def test_sale_numbered_after_commit_is_traced(self):
+        """The numbering that runs after a sale commits (on its own cursor) traces the sale."""
+        order = self.env["sale.order"].create({
+            "partner_id": self.buyer.id,
+            "order_line": [Command.create({
+                "product_id": self.product.id, "event_id": self.rock.id, "event_ticket_id": self.rock_full.id,
+                "product_uom_qty": 2, "price_unit": 30.0,
+            })],
+        })
+        order.action_confirm()
+        tickets = order.order_line.registration_ids
+        self.assertFalse(any(tickets.mapped("ticket_number")), "numbered after commit only")
+        before = self._operations()
+        self.env.flush_all()
+        self.env["event.registration"]._number_tickets(self.env.cr, {self.company.id})
+        tickets.invalidate_recordset(["ticket_number"])
+        new = self._operations() - before
+        self.assertEqual([(op.number, op.kind, op.ticket_number, op.amount_taxed) for op in new],
+                         [(before[-1].number + index + 1, "sale", ticket.ticket_number, 30.0)
+                          for index, ticket in enumerate(tickets.sorted("ticket_number"))])
+
     def test_category_change_is_traced_as_an_exchange(self):
         ticket = self.web_tickets[1]
         ticket.event_ticket_id = self.reduced
