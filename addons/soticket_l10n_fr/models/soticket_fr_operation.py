@@ -38,13 +38,14 @@ class SoticketFrOperation(models.Model):
     kind = fields.Selection(OPERATION_KINDS, "Operation", required=True, readonly=True, index=True)
     company_id = fields.Many2one("res.company", "Venue", required=True, readonly=True, index=True)
     venue_name = fields.Char("Place", readonly=True)
-    registration_id = fields.Many2one(
-        "event.registration", "Ticket", readonly=True, ondelete="set null", index="btree_not_null")
+    # References by id only, no foreign key: the row is a snapshot that outlives the ticket, show
+    # or category it names (and several cascading SET NULL paths onto one row fail in PostgreSQL).
+    registration_ref = fields.Integer("Ticket id", readonly=True, index="btree_not_null", aggregator=None)
     ticket_number = fields.Integer("Ticket number", readonly=True, index=True, aggregator=None)
-    event_id = fields.Many2one("event.event", "Show", readonly=True, ondelete="set null", index=True)
+    event_ref = fields.Integer("Show id", readonly=True, index=True, aggregator=None)
     event_name = fields.Char("Show name", readonly=True)
     performance_date = fields.Datetime("Performance", readonly=True)
-    category_id = fields.Many2one("event.event.ticket", "Category", readonly=True, ondelete="set null")
+    category_ref = fields.Integer("Category id", readonly=True, aggregator=None)
     category_name = fields.Char("Category name", readonly=True)
     channel = fields.Char("Sales channel", readonly=True)
     amount_taxed = fields.Float("Amount (incl. VAT)", readonly=True, digits=(16, 2))
@@ -81,8 +82,8 @@ class SoticketFrOperation(models.Model):
         cr.execute(SQL(
             """
             INSERT INTO soticket_fr_operation (
-                number, operated_at, kind, company_id, venue_name, registration_id, ticket_number,
-                event_id, event_name, performance_date, category_id, category_name, channel,
+                number, operated_at, kind, company_id, venue_name, registration_ref, ticket_number,
+                event_ref, event_name, performance_date, category_ref, category_name, channel,
                 amount_taxed, amount_untaxed, user_id, create_uid, write_uid, create_date, write_date)
             SELECT (SELECT coalesce(max(number), 0) FROM soticket_fr_operation WHERE company_id = %(company)s)
                        + row_number() OVER (ORDER BY r.ticket_number, r.id),
