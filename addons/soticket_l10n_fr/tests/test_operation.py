@@ -1,4 +1,6 @@
 # Part of SoTicket. See LICENSE file for full copyright and licensing details.
+from lxml import etree
+
 from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.exceptions import UserError
@@ -106,6 +108,16 @@ class TestTicketOperations(QuarterCase):
             self._assert_refused(lambda m=model: env[m].create({}), model)
         ops = env["soticket.fr.operation"].search([])
         self.assertEqual(ops, self._operations(), "the live trace, all of it")
+        # What the web client reads for the inspector's list and form views.
+        for model in models:
+            views = env[model].get_views([(False, "list"), (False, "form")])
+            for view_type, view in views["views"].items():
+                names = {node.get("name") for node in etree.fromstring(view["arch"]).iter("field")
+                         if node.get("name") in env[model]._fields}
+                spec = {name: {"fields": {"display_name": {}}} if env[model]._fields[name].type == "many2one"
+                        else {} for name in names if env[model]._fields[name].type != "one2many"}
+                result = env[model].web_search_read([], spec)
+                self.assertTrue(result["records"], f"{model} {view_type}")
         self.assertIn("Jazz à la Sirène", str(ops.export_data(["event_name"])["datas"]))
         receipt = env["soticket.fr.receipt"].search([], limit=1)
         self.assertTrue(receipt.pdf_file)
