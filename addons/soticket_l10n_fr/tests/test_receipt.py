@@ -86,3 +86,19 @@ class TestReceiptRecord(QuarterCase):
                                        msg=f"{line.channel} {key}")
         self.assertAlmostEqual(sum(latest.mapped("net_untaxed")), statement.ticket_net_untaxed, places=2)
         self.assertEqual(sum(latest.mapped("tickets_issued")), statement.tickets_sold)
+
+    def test_gdpr_erasure_leaves_the_fiscal_records(self):
+        """No personal data in receipt records or the trace: forgetting a buyer changes neither."""
+        Receipt = self.env["soticket.fr.receipt"]
+        Receipt._cron_issue()
+        receipts = Receipt.search([("event_id", "in", self.shows.ids)])
+        operations = self.env["soticket.fr.operation"].search([("company_id", "=", self.company.id)])
+        before = ([(r.name, r.figures_key, r.pdf_file) for r in receipts],
+                  operations.read(["number", "kind", "amount_taxed"]))
+        self.buyer.sudo()._soticket_forget_buyer()
+        self.assertNotEqual(self.web_tickets[0].name, "Camille Martin")
+        Receipt._cron_issue()
+        self.assertEqual(Receipt.search([("event_id", "in", self.shows.ids)]), receipts, "no amendment")
+        after = [(r.name, r.figures_key, r.pdf_file) for r in receipts], self.env["soticket.fr.operation"].search(
+            [("company_id", "=", self.company.id)]).read(["number", "kind", "amount_taxed"])
+        self.assertEqual(after, before)
