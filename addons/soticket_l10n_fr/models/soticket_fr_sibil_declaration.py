@@ -7,6 +7,7 @@ from datetime import datetime
 from datetime import time
 
 import pytz
+from dateutil.relativedelta import relativedelta
 
 from odoo import api
 from odoo import fields
@@ -226,10 +227,12 @@ class SoticketFrSibilDeclaration(models.Model):
     @api.model
     def _cron_declare(self, today=None):
         """Daily: performances of past quarters are declared (from the 1st day of each quarter, so
-        before its 10th); failed sends are retried; rejected ones wait for staff."""
+        before its 10th); failed sends are retried; rejected ones wait for staff. Performances older
+        than a year are left out (a database with years of history is not declared at install)."""
         today = today or fields.Date.context_today(self)
         start = datetime.combine(self._quarter_start(today), time.min)
-        events = self.env["event.event"].sudo().search([("date_end", "<", start)])
+        events = self.env["event.event"].sudo().search(
+            [("date_end", "<", start), ("date_end", ">=", start - relativedelta(years=1))])
         declared = self.sudo().search([("event_id", "in", events.ids)]).event_id
         new = events - declared
         declarations = self.sudo()._for_events(new) if new else self.browse()

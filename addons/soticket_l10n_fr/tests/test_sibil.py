@@ -158,8 +158,10 @@ class TestSibil(QuarterCase):
         self.assertTrue(self.server.declarations[jazz.id_ext]["jeunePublic"])
         self.assertEqual(len(self.server.declarations), 3)
 
-    def test_not_before_the_quarter_is_over(self):
+    def test_not_before_the_quarter_is_over_nor_a_year_later(self):
         self.Declaration._cron_declare(today=date(2026, 9, 30))
+        self.assertFalse(self.Declaration.search([("event_id", "in", self.shows.ids)]))
+        self.Declaration._cron_declare(today=date(2027, 10, 1))
         self.assertFalse(self.Declaration.search([("event_id", "in", self.shows.ids)]))
 
     def test_rejection_shows_the_message_and_waits_for_staff(self):
