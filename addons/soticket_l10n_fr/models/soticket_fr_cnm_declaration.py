@@ -7,6 +7,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api
 from odoo import fields
 from odoo import models
+from odoo.exceptions import AccessError
 from odoo.exceptions import UserError
 from odoo.tools import format_amount
 from odoo.tools import format_date
@@ -66,6 +67,10 @@ class SoticketFrCnmDeclaration(models.Model):
             line.tax_amount = line.currency_id.round(base * CNM_RATE / 100)
 
     def write(self, vals):
+        if not self.env.su and set(vals) - {"contract_amount_untaxed"}:
+            raise AccessError(self.env._(
+                "The CNM tax figures are computed from the tickets: only the sale contract's amount of a free "
+                "show is entered by hand."))
         if "contract_amount_untaxed" in vals and any(line.state == "declared" for line in self):
             raise UserError(self.env._("This CNM tax line is declared: its amounts no longer change."))
         return super().write(vals)

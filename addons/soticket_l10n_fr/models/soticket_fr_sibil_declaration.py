@@ -12,6 +12,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api
 from odoo import fields
 from odoo import models
+from odoo.exceptions import AccessError
 
 from ..tools.sibil_client import SibilClient
 from ..tools.sibil_client import SibilError
@@ -86,6 +87,14 @@ class SoticketFrSibilDeclaration(models.Model):
             day = declaration.performance_date.date().isoformat() if declaration.performance_date else ""
             declaration.name = f"{declaration.event_id.name or ''} {day}".strip()
 
+    def write(self, vals):
+        # Figures and statuses come from the tickets and from SIBIL, never from a user's input.
+        if not self.env.su:
+            raise AccessError(self.env._(
+                "A SIBIL declaration is computed from the tickets and updated by SIBIL's answers: it cannot be "
+                "edited. Fix the event or its tickets, then send it again."))
+        return super().write(vals)
+
     # ------------------------------------------------------------------ figures
     @api.model
     def _id_ext(self, event):
@@ -107,7 +116,7 @@ class SoticketFrSibilDeclaration(models.Model):
 
     def _refresh_figures(self):
         Receipt = self.env["soticket.fr.receipt"]
-        for declaration in self.filtered(lambda d: d.state not in ("closed", "cancelled")):
+        for declaration in self.sudo().filtered(lambda d: d.state not in ("closed", "cancelled")):
             event = declaration.event_id
             figures = Receipt._performance_figures(event)
             by_kind = figures["by_kind"]
@@ -177,7 +186,7 @@ class SoticketFrSibilDeclaration(models.Model):
         return True
 
     def _send(self):
-        for venue, declarations in self.grouped("company_id").items():
+        for venue, declarations in self.sudo().grouped("company_id").items():
             company = venue.sudo()
             timeout = int(self.env["ir.config_parameter"].sudo().get_param("soticket_l10n_fr.sibil_timeout", 20))
             client = SibilClient(company.soticket_fr_sibil_url, company.soticket_fr_sibil_login,

@@ -3,6 +3,7 @@ import csv
 import io
 from datetime import date
 
+from odoo.exceptions import AccessError
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
@@ -47,10 +48,20 @@ class TestCnmTax(QuarterCase):
         months = [row for row in rows[1:] if row[1] == "Total for the month"]
         self.assertEqual([row[0] for row in months], ["2026-07", "2026-08", "2026-09"])
         self.assertEqual(months[0][12], "52.5")
+        self.assertEqual(rows[1][:3], ["2026-07", "2026-07-15", "Scène ouverte"])
         self.assertTrue(lines._pdf().startswith(b"%PDF"))
         self.assertIn("/web/content/", lines.action_export_pdf()["url"])
 
-        lines.action_mark_declared()
+        manager = self.env["res.users"].create({
+            "name": "Régie", "login": "regie", "company_id": self.company.id,
+            "company_ids": [(6, 0, self.company.ids)],
+            "groups_id": [(6, 0, self.env.ref("event.group_event_manager").ids)],
+        })
+        with self.assertRaises(AccessError):
+            jazz.with_user(manager).write({"base_untaxed": 1.0})
+        stage.with_user(manager).contract_amount_untaxed = 1200.0
+        self.assertEqual(stage.tax_amount, 42.0)
+        lines.with_user(manager).action_mark_declared()
         self.assertEqual(set(lines.mapped("state")), {"declared"})
         self.assertFalse(jazz.activity_ids)
         with self.assertRaises(UserError):

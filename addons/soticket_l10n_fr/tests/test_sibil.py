@@ -8,6 +8,7 @@ from datetime import date
 from http.server import BaseHTTPRequestHandler
 from http.server import ThreadingHTTPServer
 
+from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
 from .common import QuarterCase
@@ -152,8 +153,15 @@ class TestSibil(QuarterCase):
         # Nothing to resend; a later change is sent as an update (PUT), never a second declaration.
         self.Declaration._cron_declare(today=date(2026, 10, 2))
         self.assertEqual(len([r for r in self.server.requests if r[1] == "/api/v2/declarations"]), 3)
+        manager = self.env["res.users"].create({
+            "name": "Régie", "login": "regie", "company_id": self.company.id,
+            "company_ids": [(6, 0, self.company.ids)],
+            "groups_id": [(6, 0, self.env.ref("event.group_event_manager").ids)],
+        })
+        with self.assertRaises(AccessError):
+            jazz.with_user(manager).write({"revenue_total": 1.0})
         self.jazz.soticket_fr_young_audience = True
-        jazz.action_send()
+        jazz.with_user(manager).action_send()
         self.assertEqual(self.server.requests[-1], ("PUT", "/api/v2/declarations", jazz.id_ext))
         self.assertTrue(self.server.declarations[jazz.id_ext]["jeunePublic"])
         self.assertEqual(len(self.server.declarations), 3)
