@@ -1,0 +1,1 @@
+# Part of SoTicket. See LICENSE file for full copyright and licensing details.
