@@ -2,5 +2,6 @@
 from . import test_admission
 from . import test_door_page
 from . import test_registration_desk
+from . import test_scanner_abuse
 from . import test_scanner_api
 from . import test_scanner_messages
