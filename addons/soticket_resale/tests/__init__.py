@@ -1,6 +1,7 @@
 # Part of SoTicket. See LICENSE file for full copyright and licensing details.
 from . import test_concurrency
 from . import test_listing
+from . import test_refund_provider
 from . import test_settlement
 from . import test_tour
 from . import test_waitlist
