@@ -307,11 +307,11 @@ class SoticketResaleRefund(models.Model):
             self._soticket_mark_done()
         elif refund_tx.state in ("error", "cancel") or not refund_tx:
             states = dict(refund_tx._fields["state"]._description_selection(self.env))
+            detail = ", " + refund_tx.state_message if refund_tx.state_message else ""
             self._soticket_to_manual(self.env._(
                 "The payment provider did not refund this payment (%(reference)s: %(state)s%(detail)s): "
                 "refund it yourself.", reference=refund_tx.reference or "?",
-                state=states.get(refund_tx.state, refund_tx.state or "?"),
-                detail=f", {refund_tx.state_message}" if refund_tx.state_message else ""))
+                state=states.get(refund_tx.state, refund_tx.state or "?"), detail=detail))
 
     def _soticket_to_manual(self, reason):
         """The provider will not refund: the venue does, from a to-do; the refund waits to be marked paid."""
