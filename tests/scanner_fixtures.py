@@ -140,7 +140,8 @@ def make_agent_fixture(venue, scanner_server, tonight, tmp_path):
     def make(gate="main_gate", start=False, **options):
         name = f"Box {len(agents) + 1} {tonight['tag']}"
         agent = Agent(tmp_path / f"box{len(agents) + 1}.sqlite", RecordingFeedback(), **options)
-        agent.pair(scanner_server.url, venue.pairing_code(name, tonight["event"]), device_name=f"pi-{name}")
+        agent.pair(scanner_server.url, venue.pairing_code(name, tonight["event"]), device_name=f"pi-{name}",
+                   allow_insecure=True)  # the test server is http://127.0.0.1
         agent.set_gate(tonight[gate])
         agent.refresh_manifest()
         agents.append(agent)

@@ -176,7 +176,8 @@ def test_cli_pairs_then_scans_a_file(venue, tonight, scanner_server, tmp_path):
     pairing_code = venue.pairing_code(f"CLI box {tonight['tag']}", tonight["event"])
     result = subprocess.run(
         [sys.executable, "-m", "iot_box", "--db", str(tmp_path / "cli.sqlite"), "--server", scanner_server.url,
-         "--pair", pairing_code, "--gate", str(tonight["main_gate"]), "--input", f"file:{scans}", "--no-websocket"],
+         "--allow-insecure", "--pair", pairing_code, "--gate", str(tonight["main_gate"]), "--input", f"file:{scans}",
+         "--no-websocket"],
         cwd=AGENT_DIR, capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     lines = [line for line in result.stdout.splitlines() if line.split()[:1] in (["GREEN"], ["ORANGE"], ["RED"])]
@@ -258,7 +259,7 @@ def test_offline_messages_in_the_venues_language(venue, tonight, scanner_server,
         venue.reissue(reissued_id)
         device_lang, pairing_code = venue.run(french_scanner)
         assert device_lang == "fr_FR"
-        agent.pair(scanner_server.url, pairing_code, device_name="pi-fr")
+        agent.pair(scanner_server.url, pairing_code, device_name="pi-fr", allow_insecure=True)
         agent.set_gate(tonight["main_gate"])
         agent.refresh_manifest()
         assert agent.store.messages()["admitted"] == "Bienvenue ! %(category)s"
@@ -277,3 +278,23 @@ def test_offline_messages_in_the_venues_language(venue, tonight, scanner_server,
     finally:
         agent.store.close()
         venue.run(lambda env: env.company.partner_id.write({"lang": previous_lang}))
+
+
+def test_box_refuses_plain_http_and_local_servers(tmp_path):
+    """The token must not travel in clear nor to a local address unless the box is told so."""
+    from iot_box.client import Client
+
+    for server in ("http://billetterie.example.org", "https://127.0.0.1:8069", "https://localhost",
+                   "https://192.168.1.20", "https://[fe80::1]", "https://169.254.1.1"):
+        with pytest.raises(ValueError, match=r"plain http|loopback, private or link-local"):
+            Client(server, "sst_x")
+    assert Client("https://billetterie.example.org", "sst_x").server == "https://billetterie.example.org"
+    assert Client("http://127.0.0.1:8069/", "sst_x", allow_insecure=True).server == "http://127.0.0.1:8069"
+    with pytest.raises(ValueError, match="http"):
+        Client("file:///etc/passwd", allow_insecure=True)
+    # The command line refuses before sending the pairing code anywhere.
+    result = subprocess.run(
+        [sys.executable, "-m", "iot_box", "--db", str(tmp_path / "box.sqlite"), "--server", "http://127.0.0.1:9",
+         "--pair", "ABCDE-FGHJK"], cwd=AGENT_DIR, capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 2, result.stderr
+    assert "--allow-insecure" in result.stderr

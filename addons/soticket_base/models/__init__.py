@@ -10,6 +10,7 @@ from . import res_partner_consent
 from . import sale_order
 from . import sale_order_website
 from . import soticket_code_revocation
+from . import soticket_rate_limit
 from . import soticket_revenue_statement
 from . import soticket_revenue_statement_line
 from . import soticket_seat_hold

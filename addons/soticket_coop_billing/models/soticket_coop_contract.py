@@ -78,6 +78,11 @@ class SoticketCoopContract(models.Model):
     fee_terms_origin = fields.Char("Fee terms from", compute="_compute_fee_terms")
     venue_url = fields.Char(
         "Venue URL", tracking=True, help="Address of the venue's SoTicket, e.g. https://billetterie.lasirene.fr")
+    venue_allow_insecure = fields.Boolean(
+        "Allow plain HTTP / local network", tracking=True,
+        help="Off (default): statements are pulled over https from a public address only, so the API key never "
+             "travels in clear and the pull cannot reach the cooperative's own network. Turn on only for tests or "
+             "a venue server on a trusted local network.")
     venue_db = fields.Char("Venue database", tracking=True)
     venue_login = fields.Char("Statement user", tracking=True,
                               help="Login of the venue's user in the group 'SoTicket: cooperative reporting'.")
@@ -145,14 +150,26 @@ class SoticketCoopContract(models.Model):
         self.env["soticket.coop.network"]._check_fee_terms(
             self.filtered("use_custom_terms"), "custom_fee_rate", "custom_fee_min", "custom_fee_max")
 
-    @api.constrains("venue_url")
+    @api.constrains("venue_url", "venue_allow_insecure")
     def _check_venue_url(self):
         for contract in self.filtered("venue_url"):
             try:
-                statement_client.endpoint(contract.venue_url)
-            except statement_client.StatementClientError:
-                raise ValidationError(self.env._(
-                    "The venue URL must start with https:// or http:// (%(url)s).", url=contract.venue_url))
+                statement_client.endpoint(contract.venue_url, allow_insecure=contract.venue_allow_insecure)
+            except statement_client.StatementClientError as exc:
+                raise ValidationError(contract._venue_url_refusal(exc)) from exc
+
+    def _venue_url_refusal(self, exc):
+        """The translated reason a venue URL is refused (StatementClientError ``url``/``insecure``/``private``)."""
+        _ = self.env._
+        url = self.sudo().venue_url
+        if exc.kind == "insecure":
+            return _("The venue URL must start with https:// (%(url)s): over plain http the API key would travel "
+                     "in clear. For tests or a local network, tick \"Allow plain HTTP / local network\".", url=url)
+        if exc.kind == "private":
+            return _("The venue URL %(url)s points to a loopback, private or link-local address (%(host)s): "
+                     "statements are pulled from public addresses only. For tests or a local network, tick "
+                     "\"Allow plain HTTP / local network\".", url=url, host=exc.detail)
+        return _("The venue URL must start with https:// or http:// (%(url)s).", url=url)
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -284,7 +301,7 @@ class SoticketCoopContract(models.Model):
         try:
             return statement_client.fetch_yearly_statement(
                 contract.venue_url, contract.venue_db, contract.venue_login, contract.venue_api_key, year,
-                timeout=timeout)
+                timeout=timeout, allow_insecure=contract.venue_allow_insecure)
         except statement_client.StatementClientError as exc:
             _logger.info("Statement pull failed for %s (%s): %s", self.name, contract.venue_url, exc)
             raise UserError(self._statement_error_message(exc)) from exc
@@ -307,6 +324,8 @@ class SoticketCoopContract(models.Model):
             "remote": _("The venue database of %(venue)s could not give its statement: %(detail)s",
                         venue=venue, detail=exc.detail),
         }
+        if exc.kind in ("insecure", "private"):
+            return self._venue_url_refusal(exc)
         return messages.get(exc.kind, messages["remote"])
 
     def action_pull_statement(self, year=None):

@@ -1,9 +1,11 @@
 # Part of SoTicket. See LICENSE file for full copyright and licensing details.
 import base64
 import json
+import re
 import socket
 from datetime import datetime
 
+from odoo.addons.soticket_coop_billing.tools import statement_client
 from odoo.exceptions import UserError
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
@@ -144,7 +146,9 @@ class TestStatementPull(CoopBillingHttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.contract = cls._contract("Le Grand Mix", venue_login="coop-reporting", venue_api_key="not-the-key")
+        # This test server listens on http://127.0.0.1: only a contract that allows it may pull from it.
+        cls.contract = cls._contract("Le Grand Mix", venue_login="coop-reporting", venue_api_key="not-the-key",
+                                     venue_allow_insecure=True)
 
     def _closed_port_url(self):
         with socket.socket() as sock:
@@ -183,11 +187,43 @@ class TestStatementPull(CoopBillingHttpCase):
         with self.assertRaisesRegex(ValidationError, "must start with https:// or http://"):
             self.contract.venue_url = "file:///etc/passwd"
 
+    def test_https_and_public_addresses_only(self):
+        """Without the switch, plain http and loopback, private or link-local hosts are refused, at
+        saving and at pulling (a name resolving to such an address too); nothing is written."""
+        contract = self._contract("La Cave", venue_login="coop", venue_api_key="k", venue_db="cave")
+        for url, fragment in [
+            ("http://billetterie.example.org", "must start with https://"),
+            (self.base_url(), "must start with https://"),
+            ("https://127.0.0.1:8069", "loopback, private or link-local address (127.0.0.1)"),
+            ("https://localhost", "loopback, private or link-local address (localhost)"),
+            ("https://10.1.2.3", "(10.1.2.3)"),
+            ("https://192.168.1.10", "(192.168.1.10)"),
+            ("https://169.254.169.254/latest", "(169.254.169.254)"),
+            ("https://[::1]:8069", "(::1)"),
+            ("https://[fe80::1]", "(fe80::1)"),
+        ]:
+            with self.subTest(url=url), self.assertRaisesRegex(ValidationError, re.escape(fragment)):
+                with self.env.cr.savepoint():
+                    contract.venue_url = url
+        self.assertFalse(contract.venue_url)
+        # A host name is resolved when pulling: one that resolves to the loopback is refused.
+        contract.venue_url = "https://localhost.localdomain.soticket-test"
+        self.patch(statement_client.socket, "getaddrinfo",
+                   lambda *args, **kwargs: [(2, 1, 6, "", ("127.0.0.1", 443))])
+        self._pull_refused(contract, "loopback, private or link-local address", "(127.0.0.1)")
+        # The switch allows both (tests, a venue server on a trusted local network).
+        contract.write({"venue_allow_insecure": True, "venue_url": self.base_url()})
+        self.assertEqual(contract.venue_url, self.base_url())
+        with self.assertRaisesRegex(ValidationError, "must start with https://"):
+            with self.env.cr.savepoint():
+                contract.venue_allow_insecure = False
+        self.assertTrue(contract.venue_allow_insecure)
+
     def test_pull_wizard_reports_each_failure(self):
         """A venue that fails does not stop the others; the wizard lists what failed and why."""
         self.contract.write({"venue_url": self.base_url(), "venue_db": self.env.cr.dbname})
         offline = self._contract("Le Moloco", venue_url=self._closed_port_url(), venue_db="moloco",
-                                 venue_login="coop", venue_api_key="k")
+                                 venue_login="coop", venue_api_key="k", venue_allow_insecure=True)
         wizard = self.env["soticket.coop.statement.pull"].create({
             "year": 2025, "contract_ids": [(6, 0, (self.contract | offline).ids)]})
         wizard.action_pull()

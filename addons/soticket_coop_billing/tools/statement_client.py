@@ -2,11 +2,15 @@
 """Reads a venue's yearly revenue statement from the venue's own Odoo over JSON-RPC.
 
 No ORM here: errors are raised as StatementClientError(kind, detail) and the caller turns them into
-translated messages. kinds: "url" (not an http(s) URL), "unreachable" (network error or timeout),
+translated messages. kinds: "url" (not an http(s) URL), "insecure" (plain http while not allowed),
+"private" (the host is or resolves to a loopback, private, link-local or otherwise non-public address
+while not allowed), "unreachable" (network error or timeout),
 "http" (HTTP error status), "protocol" (not a JSON-RPC answer), "login" (wrong login or API key),
 "remote" (the venue's Odoo answered with an error, e.g. unknown database or missing method).
 """
+import ipaddress
 import json
+import socket
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -23,20 +27,67 @@ class StatementClientError(Exception):
         self.detail = detail
 
 
-def endpoint(url):
-    """`<url>/jsonrpc`, refusing anything but http(s) (urllib would happily open file:// URLs)."""
+def endpoint(url, allow_insecure=True):
+    """`<url>/jsonrpc`, refusing anything but http(s) (urllib would happily open file:// URLs).
+
+    :param allow_insecure: False: plain http and hosts written as a non-public address
+        (``localhost``, 127.0.0.1, 10.x, 192.168.x, fe80::…) are refused too (no DNS look-up here:
+        :func:`check_host` resolves names just before a call)
+    """
     parsed = urllib.parse.urlsplit((url or "").strip())
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+    if parsed.scheme not in ("http", "https") or not parsed.netloc or not parsed.hostname:
         raise StatementClientError("url", url or "")
+    if not allow_insecure:
+        if parsed.scheme != "https":
+            raise StatementClientError("insecure", url)
+        host = parsed.hostname.rstrip(".").lower()
+        if host == "localhost" or host.endswith(".localhost") or _non_public(host):
+            raise StatementClientError("private", host)
     return urllib.parse.urlunsplit((parsed.scheme, parsed.netloc, parsed.path.rstrip("/") + "/jsonrpc", "", ""))
 
 
-def call(url, service, method, args, timeout=DEFAULT_TIMEOUT):
+def _non_public(address):
+    """True if ``address`` is an IP address that is not a public unicast one (False for a host name)."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return not ip.is_global or ip.is_multicast
+
+
+def check_host(url):
+    """Resolve the host of ``url`` and refuse it if any of its addresses is not public (SSRF guard)."""
+    parsed = urllib.parse.urlsplit(url.strip())
+    try:
+        infos = socket.getaddrinfo(parsed.hostname, parsed.port or 443, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError) as exc:
+        raise StatementClientError("unreachable", f"{parsed.hostname}: {exc}") from exc
+    for _family, _type, _proto, _canon, sockaddr in infos:
+        if _non_public(sockaddr[0]):
+            raise StatementClientError("private", f"{parsed.hostname} ({sockaddr[0]})")
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect is an error: it could lead the API key to a plain http or local address."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
+def call(url, service, method, args, timeout=DEFAULT_TIMEOUT, allow_insecure=True):
     body = json.dumps({"jsonrpc": "2.0", "method": "call", "id": 1,
                        "params": {"service": service, "method": method, "args": list(args)}}).encode()
-    request = urllib.request.Request(endpoint(url), body, {"Content-Type": "application/json"})  # noqa: S310
+    address = endpoint(url, allow_insecure=allow_insecure)
+    if not allow_insecure:
+        check_host(address)
+    request = urllib.request.Request(address, body, {"Content-Type": "application/json"})  # noqa: S310
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - scheme checked above
+        with _opener.open(request, timeout=timeout) as response:  # scheme checked above
             raw = response.read()
     except urllib.error.HTTPError as exc:
         raise StatementClientError("http", f"HTTP {exc.code} {exc.reason}") from exc
@@ -57,12 +108,15 @@ def call(url, service, method, args, timeout=DEFAULT_TIMEOUT):
     return answer["result"]
 
 
-def fetch_yearly_statement(url, db, login, api_key, year, timeout=DEFAULT_TIMEOUT):
-    uid = call(url, "common", "login", [db, login, api_key], timeout=timeout)
+def fetch_yearly_statement(url, db, login, api_key, year, timeout=DEFAULT_TIMEOUT, allow_insecure=False):
+    """:param allow_insecure: allow plain http and loopback, private and link-local addresses
+        (tests, a venue on the cooperative's local network); off: https to a public address only."""
+    uid = call(url, "common", "login", [db, login, api_key], timeout=timeout, allow_insecure=allow_insecure)
     if not uid:
         raise StatementClientError("login", login)
     result = call(url, "object", "execute_kw",
-                  [db, uid, api_key, STATEMENT_MODEL, STATEMENT_METHOD, [year]], timeout=timeout)
+                  [db, uid, api_key, STATEMENT_MODEL, STATEMENT_METHOD, [year]], timeout=timeout,
+                  allow_insecure=allow_insecure)
     if not isinstance(result, dict):
         raise StatementClientError("protocol", str(result)[:200])
     return result

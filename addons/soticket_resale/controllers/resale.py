@@ -1,5 +1,6 @@
 # Part of SoTicket. See LICENSE file for full copyright and licensing details.
 from odoo import http
+from odoo import tools
 from odoo.exceptions import UserError
 from odoo.exceptions import ValidationError
 from odoo.http import request
@@ -114,15 +115,21 @@ class SoticketResaleController(http.Controller):
         if not category or not category.event_id.website_published:
             return request.not_found()
         partner = request.env.user.partner_id if not request.env.user._is_public() else None
+        email = email or (partner and partner.email)
+        # The address of the visitor's own account needs no confirmation; any other one does.
+        confirmed = bool(partner and partner.email and email
+                         and tools.email_normalize(partner.email) == tools.email_normalize(email))
         try:
             with request.env.cr.savepoint():
                 entry, created = request.env["soticket.resale.waitlist"].sudo()._soticket_join(
-                    category, email or (partner and partner.email), name=name or (partner and partner.name) or "",
-                    partner=partner, lang=request.env.lang)
+                    category, email, name=name or (partner and partner.name) or "", partner=partner,
+                    lang=request.env.lang, ip=request.httprequest.remote_addr, confirmed=confirmed)
         except UserError as error:
             return request.render("soticket_resale.resale_message_page", {
                 "title": request.env._("Waiting list"), "message": error.args[0], "alert": "warning",
                 "back_url": category.event_id.website_url}, status=400)
+        if entry.state == "pending":
+            return request.render("soticket_resale.waitlist_confirm_sent_page", {"entry": entry})
         return request.render("soticket_resale.waitlist_joined_page", {
             "entry": entry, "created": created, "rank": entry._soticket_rank()})
 
@@ -159,3 +166,24 @@ class SoticketResaleController(http.Controller):
         # A GET only shows the offer: e-mail link checkers must not put the ticket in their own cart.
         return request.render("soticket_resale.waitlist_offer_page", {"entry": entry, "listing": listing,
                                                                        "token": token})
+
+    # ------------------------------------------------------------------ waiting list: address confirmation
+    @http.route("/soticket/resale/waitlist/<int:waitlist_id>/<string:token>/confirm", type="http", auth="public",
+                website=True, methods=["GET", "POST"], sitemap=False)
+    def waitlist_confirm(self, waitlist_id, token, **post):
+        """The e-mailed link: a GET asks for confirmation (link checkers confirm nothing), a POST confirms."""
+        entry = request.env["soticket.resale.waitlist"].sudo().browse(waitlist_id).exists()
+        if not entry or not entry._soticket_check_confirm_token(token):
+            return self._forged()
+        if entry.state == "pending" and request.httprequest.method == "POST":
+            with request.env.cr.savepoint():
+                entry._soticket_confirm()
+        if entry.state == "pending":
+            return request.render("soticket_resale.waitlist_confirm_page", {"entry": entry, "token": token})
+        if entry.state not in ("waiting", "offered"):
+            return request.render("soticket_resale.resale_message_page", {
+                "title": request.env._("Waiting list"),
+                "message": request.env._("This place on the waiting list is no longer open."),
+                "alert": "warning", "back_url": entry.event_id.website_url}, status=410)
+        return request.render("soticket_resale.waitlist_joined_page", {
+            "entry": entry, "created": True, "rank": entry._soticket_rank()})

@@ -30,9 +30,13 @@ class ResCompany(models.Model):
     soticket_resale_hold_minutes = fields.Integer(
         "Resale cart hold (minutes)", default=15,
         help="How long a resale ticket put in a cart is kept for that buyer before others can take it.")
+    soticket_resale_max_per_cart = fields.Integer(
+        "Resale tickets held per cart", default=4,
+        help="How many resale tickets one cart may hold at a time. A cart holds a resale ticket once, for the hold "
+             "time: the hold is not renewed.")
 
     @api.constrains("soticket_resale_fee_fixed", "soticket_resale_fee_percent", "soticket_resale_fee_cap",
-                    "soticket_resale_hold_minutes")
+                    "soticket_resale_hold_minutes", "soticket_resale_max_per_cart")
     def _check_soticket_resale_fee(self):
         for company in self:
             if company.soticket_resale_fee_fixed < 0 or company.soticket_resale_fee_cap < 0:
@@ -41,6 +45,8 @@ class ResCompany(models.Model):
                 raise ValidationError(self.env._("The resale fee percentage must be between 0 and 100."))
             if company.soticket_resale_hold_minutes < 1:
                 raise ValidationError(self.env._("A resale ticket is held in a cart for at least one minute."))
+            if company.soticket_resale_max_per_cart < 1:
+                raise ValidationError(self.env._("A cart may hold at least one resale ticket."))
 
     def _soticket_resale_fees(self, face_value):
         """The service fee of reselling a ticket of ``face_value`` (in the company currency).

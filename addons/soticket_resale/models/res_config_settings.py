@@ -11,3 +11,4 @@ class ResConfigSettings(models.TransientModel):
     soticket_resale_fee_cap = fields.Monetary(related="company_id.soticket_resale_fee_cap", readonly=False)
     soticket_resale_fee_payer = fields.Selection(related="company_id.soticket_resale_fee_payer", readonly=False)
     soticket_resale_hold_minutes = fields.Integer(related="company_id.soticket_resale_hold_minutes", readonly=False)
+    soticket_resale_max_per_cart = fields.Integer(related="company_id.soticket_resale_max_per_cart", readonly=False)

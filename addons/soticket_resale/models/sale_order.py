@@ -98,7 +98,7 @@ class SaleOrder(models.Model):
 
     def _soticket_check_seats_before_payment(self):
         res = super()._soticket_check_seats_before_payment()
-        # The buyer is about to pay: hold the resale tickets for the whole payment.
+        # The buyer is about to pay: their cart must still hold its resale tickets (a hold is not renewed).
         for line in self.order_line.filtered("soticket_resale_listing_id"):
             line.soticket_resale_listing_id._soticket_hold_for(self, waitlist=line.soticket_resale_waitlist_id)
         return res

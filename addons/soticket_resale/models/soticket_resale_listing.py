@@ -85,6 +85,10 @@ class SoticketResaleListing(models.Model):
     # Cart hold and waiting-list offer.
     reserved_order_id = fields.Many2one("sale.order", "Held for cart", readonly=True, index="btree_not_null")
     reserved_until = fields.Datetime("Held until", readonly=True)
+    held_order_ids = fields.Many2many(
+        "sale.order", "soticket_resale_listing_held_order_rel", "listing_id", "order_id", "Carts that held it",
+        readonly=True, copy=False,
+        help="Each cart holds a resale ticket once, for the hold time: its hold is not renewed.")
     offer_waitlist_id = fields.Many2one("soticket.resale.waitlist", "Offered to", readonly=True)
     offer_until = fields.Datetime("Offer valid until", readonly=True)
     # Outcome.
@@ -321,20 +325,44 @@ class SoticketResaleListing(models.Model):
 
     # ------------------------------------------------------------------ cart hold
     def _soticket_hold_for(self, order, waitlist=None):
-        """Hold the listing for ``order`` for the venue's hold time (raises if it is not available to it)."""
+        """Hold the listing for ``order`` for the venue's hold time (raises if it is not available to it).
+
+        One hold period per cart: while it runs, asking again (adding it again, starting the payment)
+        keeps the same end; once it lapsed, the cart cannot hold the listing again. A cart holds at
+        most the venue's number of resale tickets at a time.
+        """
         self.ensure_one()
         self._lock()
         reason = self._soticket_unavailable_reason(order=order, waitlist=waitlist)
         if reason:
             raise SoticketResaleUnavailable(reason)
         now = fields.Datetime.now()
+        if self.state == "reserved" and self.reserved_order_id == order and self.reserved_until \
+                and self.reserved_until > now:
+            return self.reserved_until
+        _ = self.env._
+        what = _('The resale ticket "%(category)s" for %(event)s', category=self.event_ticket_id.name,
+                 event=self.event_id.name)
         minutes = self.company_id.soticket_resale_hold_minutes or 15
+        if order in self.held_order_ids:
+            raise SoticketResaleUnavailable(_(
+                "%(what)s was already held in your cart for %(minutes)s minutes: a hold is not renewed. Remove it "
+                "from your cart; if nobody else takes it, it stays on sale on the event page.",
+                what=what, minutes=minutes))
+        held = self.search_count([("reserved_order_id", "=", order.id), ("state", "=", "reserved"),
+                                  ("reserved_until", ">", now), ("id", "!=", self.id)])
+        limit = self.company_id.soticket_resale_max_per_cart or 1
+        if held >= limit:
+            raise SoticketResaleUnavailable(_(
+                "A cart holds at most %(max)s resale tickets at a time: pay for those in your cart first.",
+                max=limit))
         until = now + timedelta(minutes=minutes)
-        vals = {"state": "reserved", "reserved_order_id": order.id, "reserved_until": until}
+        vals = {"state": "reserved", "reserved_order_id": order.id, "reserved_until": until,
+                "held_order_ids": [fields.Command.link(order.id)]}
         if waitlist and self.offer_waitlist_id == waitlist and self.offer_until and self.offer_until > until:
             vals["reserved_until"] = self.offer_until
         self.sudo().write(vals)
-        return until
+        return vals["reserved_until"]
 
     def _soticket_release(self, order):
         """The cart ``order`` gave the listing up (line removed, cart cancelled)."""

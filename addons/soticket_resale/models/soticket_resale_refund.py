@@ -1,12 +1,16 @@
 # Part of SoTicket. See LICENSE file for full copyright and licensing details.
 import logging
+import uuid
 
+import odoo
 from odoo import api
 from odoo import fields
 from odoo import models
 from odoo.addons.soticket_base.tools.server_fields import check_server_fields
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 from odoo.tools import format_amount
+from odoo.tools import format_datetime
 
 _logger = logging.getLogger(__name__)
 
@@ -61,6 +65,11 @@ class SoticketResaleRefund(models.Model):
         required=True, readonly=True, tracking=True)
     source_transaction_id = fields.Many2one("payment.transaction", "Original payment", readonly=True)
     refund_transaction_id = fields.Many2one("payment.transaction", "Refund payment", readonly=True)
+    provider_request_key = fields.Char(
+        "Provider request key", readonly=True, copy=False, index="btree_not_null",
+        help="Idempotency key of the refund request to the payment provider, committed before the request: a "
+             "refund whose key is set was sent at most once, and is never sent again.")
+    provider_requested_at = fields.Datetime("Requested from the provider on", readonly=True, copy=False)
     credit_note_id = fields.Many2one("account.move", "Credit note", readonly=True)
     state = fields.Selection(REFUND_STATES, "Status", default="to_pay", required=True, readonly=True, index=True,
                              tracking=True)
@@ -231,41 +240,101 @@ class SoticketResaleRefund(models.Model):
     # ------------------------------------------------------------------ processing
     @api.model
     def _cron_process_refunds(self):
-        """Ask the payment providers for the refunds recorded by committed resales."""
-        for refund in self.search([("state", "in", ("to_pay", "requested")), ("method", "=", "provider")]):
-            refund._soticket_process_provider_refund()
+        """Ask the payment providers for the refunds recorded by committed resales, one refund per
+        transaction: a refund asked from a provider is committed with it, and a failure later in the
+        run cannot roll it back and have it asked again."""
+        for refund_id in self.search([("state", "in", ("to_pay", "requested")), ("method", "=", "provider")]).ids:
+            self.browse(refund_id)._soticket_process_provider_refund()
+            self._soticket_commit()
         return True
 
-    def _soticket_process_provider_refund(self):
-        self.ensure_one()
-        if self.state == "requested":
-            if self.refund_transaction_id.state == "done":
-                self._soticket_mark_done()
+    def _soticket_commit(self):
+        """Commit the work done so far (one refund at a time). Not inside a test, whose transaction
+        must roll back at its end (the tests replace this method to check where it is called)."""
+        if odoo.modules.module.current_test:
             return
+        self.env.cr.commit()  # pylint: disable=invalid-commit
+
+    def _soticket_lock_for_processing(self):
+        """Lock this refund's row, skipping it if another worker processes it now; re-read it."""
+        self.ensure_one()
+        self.flush_recordset()
+        self.env.cr.execute(SQL("SELECT id FROM soticket_resale_refund WHERE id = %s FOR NO KEY UPDATE SKIP LOCKED",
+                                self.id))
+        locked = bool(self.env.cr.fetchone())
+        self.invalidate_recordset()
+        return locked
+
+    def _soticket_process_provider_refund(self):
+        """Move one provider refund forward.
+
+        - to pay: an idempotency key is stored and committed, then the provider is asked once and its
+          answer committed. A key found without an answer means an earlier run asked the provider and
+          lost its answer (crash, rollback): it is never asked again, the staff checks and pays by hand.
+        - requested: done when the provider's refund transaction is done; when it ended in error or was
+          cancelled, the venue refunds by hand (a to-do for the event's responsible).
+        """
+        self.ensure_one()
+        if not self._soticket_lock_for_processing() or self.method != "provider":
+            return
+        _ = self.env._
+        if self.state == "requested":
+            self._soticket_check_requested()
+            return
+        if self.state != "to_pay":
+            return
+        if self.provider_request_key:
+            self._soticket_to_manual(_(
+                "The refund request %(key)s was sent to %(provider)s on %(date)s but its answer was lost: it is "
+                "not sent again. Check in the provider's back office whether it was refunded before refunding "
+                "it yourself.", key=self.provider_request_key, provider=self.source_transaction_id.provider_id.name,
+                date=format_datetime(self.env, self.provider_requested_at)))
+            return
+        # 1. The key, committed before the provider hears of the refund.
+        self.write({"provider_request_key": f"soticket-resale-refund-{self.id}-{uuid.uuid4().hex}",
+                    "provider_requested_at": fields.Datetime.now()})
+        self._soticket_commit()
+        # 2. One request to the provider (its answer is committed by the caller).
+        tx = self.source_transaction_id.sudo()
+        before = tx.child_transaction_ids
         try:
             with self.env.cr.savepoint():
-                tx = self.source_transaction_id.sudo()
-                before = tx.child_transaction_ids
                 tx.action_refund(amount_to_refund=self.amount)
-                refund_tx = (tx.child_transaction_ids - before).filtered(lambda t: t.operation == "refund")[:1]
-                self.refund_transaction_id = refund_tx
-                if self.credit_note_id.state == "draft":
-                    self.credit_note_id.action_post()
         except Exception as error:  # the provider refused: the venue pays it by hand
             _logger.warning("Resale refund %s: provider refund failed: %s", self.name, error)
-            self.write({"method": "manual", "note": "\n".join(filter(None, [self.note, str(error)]))})
-            self.message_post(body=self.env._(
+            self._soticket_to_manual(_(
                 "The payment provider could not refund this payment (%(error)s): refund it yourself.",
                 error=str(error)))
-            self._soticket_schedule_manual_activity()
             return
-        self.state = "requested"
-        self.message_post(body=self.env._("Refund of %(amount)s requested from %(provider)s (%(reference)s).",
-                                          amount=format_amount(self.env, self.amount, self.currency_id),
-                                          provider=self.source_transaction_id.provider_id.name,
-                                          reference=self.refund_transaction_id.reference or ""))
-        if self.refund_transaction_id.state == "done":
+        refund_tx = (tx.child_transaction_ids - before).filtered(lambda t: t.operation == "refund")[:1]
+        self.write({"state": "requested", "refund_transaction_id": refund_tx.id})
+        if self.credit_note_id.state == "draft":
+            self.credit_note_id.action_post()
+        self.message_post(body=_("Refund of %(amount)s requested from %(provider)s (%(reference)s).",
+                                 amount=format_amount(self.env, self.amount, self.currency_id),
+                                 provider=tx.provider_id.name, reference=refund_tx.reference or ""))
+        self._soticket_check_requested()
+
+    def _soticket_check_requested(self):
+        """A requested refund: paid when its provider transaction is done, by hand when it failed."""
+        self.ensure_one()
+        refund_tx = self.refund_transaction_id.sudo()
+        if refund_tx.state == "done":
             self._soticket_mark_done()
+        elif refund_tx.state in ("error", "cancel") or not refund_tx:
+            states = dict(refund_tx._fields["state"]._description_selection(self.env))
+            detail = ", " + refund_tx.state_message if refund_tx.state_message else ""
+            self._soticket_to_manual(self.env._(
+                "The payment provider did not refund this payment (%(reference)s: %(state)s%(detail)s): "
+                "refund it yourself.", reference=refund_tx.reference or "?",
+                state=states.get(refund_tx.state, refund_tx.state or "?"), detail=detail))
+
+    def _soticket_to_manual(self, reason):
+        """The provider will not refund: the venue does, from a to-do; the refund waits to be marked paid."""
+        self.ensure_one()
+        self.write({"method": "manual", "state": "to_pay", "note": "\n".join(filter(None, [self.note, reason]))})
+        self.message_post(body=reason)
+        self._soticket_schedule_manual_activity()
 
     def _soticket_mark_done(self):
         for refund in self:

@@ -15,6 +15,7 @@ from odoo.tools.misc import consteq
 from odoo.tools.misc import hmac as hmac_sign
 
 WAITLIST_STATES = [
+    ("pending", "E-mail not confirmed"),
     ("waiting", "Waiting"),
     ("offered", "Offer sent"),
     ("bought", "Bought"),
@@ -25,6 +26,16 @@ ACTIVE_STATES = ("waiting", "offered")
 # Place in line and offers: written by joining, leaving, offers and their expiry only, in
 # superuser mode after their checks (soticket_base/tools/server_fields.py).
 SERVER_FIELDS = frozenset({"event_ticket_id", "position", "state", "offer_listing_id", "offered_at", "offer_until"})
+# An address in line or waiting to confirm it: one entry per category.
+OPEN_STATES = ("pending", *ACTIVE_STATES)
+# Joins that send a confirmation e-mail, per address and per client (IP), and their period; system
+# parameters soticket_resale.waitlist_joins_per_email, soticket_resale.waitlist_joins_per_client,
+# soticket_resale.waitlist_joins_period_minutes.
+JOINS_PER_EMAIL = 3
+JOINS_PER_CLIENT = 10
+JOINS_PERIOD_MINUTES = 60
+# An entry not confirmed within this delay is dropped.
+PENDING_DAYS = 2
 
 
 class SoticketResaleWaitlist(models.Model):
@@ -66,9 +77,12 @@ class SoticketResaleWaitlist(models.Model):
         return super().write(vals)
 
     def init(self):
+        # (replaces the index without the unconfirmed entries)
+        self.env.cr.execute(SQL("DROP INDEX IF EXISTS soticket_resale_waitlist_one_active_per_email"))
         self.env.cr.execute(SQL(
-            "CREATE UNIQUE INDEX IF NOT EXISTS soticket_resale_waitlist_one_active_per_email "
-            "ON soticket_resale_waitlist (event_ticket_id, lower(email)) WHERE state IN ('waiting', 'offered')"))
+            "CREATE UNIQUE INDEX IF NOT EXISTS soticket_resale_waitlist_one_open_per_email "
+            "ON soticket_resale_waitlist (event_ticket_id, lower(email)) "
+            "WHERE state IN ('pending', 'waiting', 'offered')"))
 
     @api.depends("name", "email", "event_ticket_id")
     def _compute_display_name(self):
@@ -77,10 +91,15 @@ class SoticketResaleWaitlist(models.Model):
 
     # ------------------------------------------------------------------ joining and leaving
     @api.model
-    def _soticket_join(self, category, email, name="", partner=None, lang=None):
-        """Put ``email`` in the line of ``category``.
+    def _soticket_join(self, category, email, name="", partner=None, lang=None, ip=None, confirmed=False):
+        """Put ``email`` in the line of ``category``, once the address is confirmed.
 
-        :raise UserError: (translated) for an invalid e-mail or a category that is not sold out
+        Double opt-in: unless ``confirmed`` (the address of the logged-in visitor's own account), the
+        entry waits for its address to be confirmed from the link e-mailed to it, and gets no offer
+        before. Joins that send that e-mail are limited per address and per client (``ip``).
+
+        :raise UserError: (translated) for an invalid e-mail, a category that is not sold out, or too
+            many joins; nothing is written then
         :return: (entry, created): an e-mail already in line keeps its place
         """
         _ = self.env._
@@ -96,22 +115,26 @@ class SoticketResaleWaitlist(models.Model):
             raise UserError(_('"%(category)s" is not sold out: buy your ticket directly.', category=category.name))
         # Positions are given one at a time per category.
         self.env.cr.execute(SQL("SELECT id FROM event_event_ticket WHERE id = %s FOR NO KEY UPDATE", category.id))
-        existing = self.sudo().search([("event_ticket_id", "=", category.id), ("state", "in", ACTIVE_STATES),
+        existing = self.sudo().search([("event_ticket_id", "=", category.id), ("state", "in", OPEN_STATES),
                                        ("email", "=ilike", email)], limit=1)
-        if existing:
+        if existing and (existing.state != "pending" or confirmed):
+            if confirmed:
+                existing._soticket_confirm()
             return existing, False
-        self.env.cr.execute(SQL(
-            "SELECT coalesce(max(position), 0) FROM soticket_resale_waitlist WHERE event_ticket_id = %s", category.id))
-        position = self.env.cr.fetchone()[0] + 1
+        if not confirmed:
+            self._soticket_check_join_rate(email, ip)
+        if existing:  # not confirmed yet: the link again
+            existing._soticket_send_confirmation()
+            return existing, False
         entry = self.sudo().create({
             "event_ticket_id": category.id, "email": email, "name": (name or "").strip()[:128],
-            "partner_id": partner.id if partner else False, "position": position,
+            "partner_id": partner.id if partner else False, "position": 0, "state": "pending",
             "lang": lang or self.env.lang,
         })
-        # A ticket may already be on sale and waiting for someone.
-        self.env["soticket.resale.listing"].sudo().search([
-            ("event_ticket_id", "=", category.id), ("state", "=", "listed"), ("offer_waitlist_id", "=", False),
-        ], order="id")._soticket_offer_to_next_in_line()
+        if confirmed:
+            entry._soticket_confirm()
+        else:
+            entry._soticket_send_confirmation()
         return entry, True
 
     def _soticket_rank(self):
@@ -219,3 +242,73 @@ class SoticketResaleWaitlist(models.Model):
     def _soticket_offer_url(self):
         self.ensure_one()
         return f"/soticket/resale/offer/{self.id}/{self._soticket_offer_token()}"
+
+    # ------------------------------------------------------------------ double opt-in and rate limit
+    @api.model
+    def _soticket_join_limits(self):
+        """(per address, per client, period): joins that send a confirmation e-mail."""
+        params = self.env["ir.config_parameter"].sudo()
+        try:
+            per_email = int(params.get_param("soticket_resale.waitlist_joins_per_email", JOINS_PER_EMAIL))
+            per_client = int(params.get_param("soticket_resale.waitlist_joins_per_client", JOINS_PER_CLIENT))
+            minutes = int(params.get_param("soticket_resale.waitlist_joins_period_minutes", JOINS_PERIOD_MINUTES))
+        except ValueError:
+            per_email, per_client, minutes = JOINS_PER_EMAIL, JOINS_PER_CLIENT, JOINS_PERIOD_MINUTES
+        return max(per_email, 1), max(per_client, 1), timedelta(minutes=max(minutes, 1))
+
+    @api.model
+    def _soticket_check_join_rate(self, email, ip=None):
+        """Count a join of ``email`` from ``ip``; refuse it (translated UserError) past the limits."""
+        per_email, per_client, period = self._soticket_join_limits()
+        limits = self.env["soticket.rate.limit"].sudo()
+        if limits._limited("soticket_resale.waitlist_email", email, per_email, period) or \
+                limits._limited("soticket_resale.waitlist_client", ip, per_client, period):
+            raise UserError(self.env._(
+                "Too many requests to join the waiting list from this address or this device: try again in "
+                "%(minutes)s minutes.", minutes=int(period.total_seconds() // 60)))
+        limits._record("soticket_resale.waitlist_email", email)
+        limits._record("soticket_resale.waitlist_client", ip)
+
+    def _soticket_confirm_token(self):
+        """Signs the entry and its address: the link that confirms the address."""
+        self.ensure_one()
+        return hmac_sign(self.env(su=True), "soticket-resale-waitlist-confirm", f"{self.id}:{self.email}")[:32]
+
+    def _soticket_check_confirm_token(self, token):
+        self.ensure_one()
+        return isinstance(token, str) and consteq(self._soticket_confirm_token(), token)
+
+    def _soticket_confirm_url(self):
+        self.ensure_one()
+        return f"/soticket/resale/waitlist/{self.id}/{self._soticket_confirm_token()}/confirm"
+
+    def _soticket_send_confirmation(self):
+        template = self.env.ref("soticket_resale.mail_template_resale_waitlist_confirm", raise_if_not_found=False)
+        for entry in self.filtered(lambda e: e.state == "pending"):
+            if template:
+                template.sudo().send_mail(entry.id, force_send=False,
+                                          email_layout_xmlid="mail.mail_notification_light")
+
+    def _soticket_confirm(self):
+        """The address is confirmed: the entry takes the next place in line and may get offers."""
+        for entry in self.sudo().filtered(lambda e: e.state == "pending"):
+            category = entry.event_ticket_id
+            self.env.cr.execute(SQL("SELECT id FROM event_event_ticket WHERE id = %s FOR NO KEY UPDATE",
+                                    category.id))
+            self.env.cr.execute(SQL(
+                "SELECT coalesce(max(position), 0) FROM soticket_resale_waitlist WHERE event_ticket_id = %s",
+                category.id))
+            entry.write({"state": "waiting", "position": self.env.cr.fetchone()[0] + 1})
+            entry.message_post(body=self.env._("E-mail address confirmed: in line at position %(position)s.",
+                                               position=entry.position))
+            # A ticket may already be on sale and waiting for someone.
+            self.env["soticket.resale.listing"].sudo().search([
+                ("event_ticket_id", "=", category.id), ("state", "=", "listed"), ("offer_waitlist_id", "=", False),
+            ], order="id")._soticket_offer_to_next_in_line()
+        return True
+
+    @api.autovacuum
+    def _gc_unconfirmed(self):
+        """Entries whose address was not confirmed in time are dropped."""
+        self.sudo().search([("state", "=", "pending"),
+                            ("create_date", "<", fields.Datetime.now() - timedelta(days=PENDING_DAYS))]).unlink()

@@ -172,8 +172,10 @@ class TestResaleWebsite(SoticketResaleWebsiteCase):
         response = self._post("/soticket/resale/waitlist/join", event_ticket_id=self.full_price.id,
                               email="waiting@example.com", name="Wai Ting")
         self.assertEqual(response.status_code, 200)
-        self.assertIn("You are on the waiting list", response.text)
+        self.assertIn("Open it to confirm your address", response.text)
         entry = self.env["soticket.resale.waitlist"].search([("email", "=", "waiting@example.com")])
+        self.assertEqual(entry.state, "pending")
+        self._post(entry._soticket_confirm_url())
         self.assertEqual((entry.state, entry.position), ("waiting", 1))
 
         listing = self.Listing._soticket_list(self.web_ticket)

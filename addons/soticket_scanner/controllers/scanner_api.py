@@ -88,7 +88,8 @@ class ScannerApi(http.Controller):
         except RETRIED:
             raise
         except ScannerError as exc:
-            self._rollback(env)
+            if exc.rollback:
+                self._rollback(env)
             return self._error(exc.status, exc.code, exc.args[0])
         except UserError as exc:
             self._rollback(env)

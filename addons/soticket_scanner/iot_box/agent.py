@@ -85,7 +85,8 @@ class Agent:
             server, token = self.store.get("server"), self.store.get("token")
             if not (server and token):
                 raise RuntimeError("this box is not paired: run it once with --server URL --pair CODE")
-            self._client = Client(server, token, lang=self.store.get("lang"))
+            self._client = Client(server, token, lang=self.store.get("lang"),
+                                  allow_insecure=bool(self.store.get("allow_insecure")))
         return self._client
 
     @property
@@ -103,10 +104,14 @@ class Agent:
         gate = self._gate()
         return "out" if gate and gate.get("direction") == "out" else "in"
 
-    def pair(self, server, pairing_code, device_name=None):
-        """Trade a pairing code (shown in Odoo, *Door control > Scanners > Pair*) for the token."""
-        answer = Client(server).pair(pairing_code, device_name or socket.gethostname())
-        self.store.set(server=server.rstrip("/"), token=answer["token"], device_id=answer["device_id"],
+    def pair(self, server, pairing_code, device_name=None, allow_insecure=False):
+        """Trade a pairing code (shown in Odoo, *Door control > Scanners > Pair*) for the token.
+
+        ``server`` must be an https URL of a public address unless ``allow_insecure`` (kept for the
+        next runs: tests, a server on the venue's local network)."""
+        answer = Client(server, allow_insecure=allow_insecure).pair(pairing_code, device_name or socket.gethostname())
+        self.store.set(server=server.rstrip("/"), allow_insecure=bool(allow_insecure), token=answer["token"],
+                       device_id=answer["device_id"],
                        device_name=answer["device_name"], paired_gates=answer["gates"], manifest=None, cursor=None)
         self._client = None
         return answer
@@ -382,6 +387,9 @@ def main(argv=None):
     parser.add_argument("--db", default=DEFAULT_DB, help="the box's SQLite state (default: %(default)s)")
     parser.add_argument("--server", help="the venue's Odoo URL, e.g. https://billetterie.example.org")
     parser.add_argument("--pair", metavar="CODE", help="pair with this one-time code (needs --server)")
+    parser.add_argument("--allow-insecure", action="store_true",
+                        help="with --pair: accept a plain http server or a loopback/private address (tests, a server "
+                             "on the venue's local network); the token then travels in clear")
     parser.add_argument("--name", help="name the box reports when pairing (default: its host name)")
     parser.add_argument("--gate", type=int, help="id of the gate this box scans at (kept for the next runs)")
     parser.add_argument("--direction", choices=["in", "out"], help="default: the gate's direction, else in")
@@ -403,7 +411,10 @@ def main(argv=None):
     if args.pair:
         if not args.server:
             parser.error("--pair needs --server")
-        answer = agent.pair(args.server, args.pair, args.name)
+        try:
+            answer = agent.pair(args.server, args.pair, args.name, allow_insecure=args.allow_insecure)
+        except ValueError as exc:
+            parser.error(str(exc))
         print(f"Paired as scanner #{answer['device_id']} ({answer['device_name']}). Gates:")
         for gate in answer["gates"]:
             print(f"  --gate {gate['id']}: {gate['name']} ({gate['direction']}, event {gate['event_id']})")

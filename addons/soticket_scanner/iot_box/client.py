@@ -1,6 +1,7 @@
 # Part of SoTicket. See LICENSE file for full copyright and licensing details.
 """The scanner API v1 over HTTP (``readme/USAGE.md``), with the standard library only."""
 
+import ipaddress
 import json
 import urllib.error
 import urllib.parse
@@ -24,11 +25,36 @@ class ApiError(Exception):
         self.message = message
 
 
+def check_server_url(server, allow_insecure=False):
+    """Refuse a server URL the box's token must not travel to.
+
+    https only, to a host that is not written as a loopback, private or link-local address,
+    unless ``allow_insecure`` (``--allow-insecure``: tests, a server on the venue's own network).
+    Host names are not resolved here: a box starting without network must still start.
+
+    :raise ValueError: with the reason, in English (the box's console)
+    """
+    parsed = urllib.parse.urlsplit(server or "")
+    if parsed.scheme not in ("http", "https") or not parsed.netloc or not parsed.hostname:
+        raise ValueError(f"server must be an http(s) URL, not {server!r}")
+    if allow_insecure:
+        return
+    if parsed.scheme != "https":
+        raise ValueError(f"server {server!r} is plain http: the scanner token would travel in clear. Use https, "
+                         "or --allow-insecure for tests and a server on the venue's local network")
+    host = parsed.hostname.rstrip(".").lower()
+    try:
+        ip = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        ip = None
+    if host == "localhost" or host.endswith(".localhost") or (ip is not None and not ip.is_global):
+        raise ValueError(f"server {server!r} is a loopback, private or link-local address: use the venue's "
+                         "public https address, or --allow-insecure for a server on the venue's local network")
+
+
 class Client:
-    def __init__(self, server, token=None, lang=None):
-        parsed = urllib.parse.urlsplit(server or "")
-        if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            raise ValueError(f"server must be an http(s) URL, not {server!r}")
+    def __init__(self, server, token=None, lang=None, allow_insecure=False):
+        check_server_url(server, allow_insecure)
         self.server = server.rstrip("/")
         self.token = token
         self.lang = lang
@@ -57,7 +83,7 @@ class Client:
         if body is not None:
             data = json.dumps(body).encode()
             headers["Content-Type"] = "application/json"
-        # the scheme was checked in __init__: http(s) only
+        # the scheme was checked in __init__: https (http only with allow_insecure)
         request = urllib.request.Request(  # noqa: S310
             f"{self.server}{API}/{path}", data=data, headers=headers, method=method)
         try:

@@ -25,6 +25,7 @@ answers ``already_in``. Exactly one scan is ever ``admitted``.
 
 import base64
 import functools
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -51,6 +52,11 @@ REFUSED = tuple(r for r in RESULTS if r not in ACCEPTED)
 MAX_NONCE_LEN = 128
 MAX_ID = 2**31 - 1
 MAX_SYNC_SCANS = 1000
+# Failed pairing attempts a client (IP address) may make per period before it is refused for a while;
+# system parameters soticket_scanner.pairing_attempts and soticket_scanner.pairing_period_minutes.
+PAIRING_ATTEMPTS = 10
+PAIRING_PERIOD_MINUTES = 15
+PAIRING_SCOPE = "soticket_scanner.pair"
 # Clock skew tolerated on scanned_at before it is taken as "now".
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 # A manifest cursor re-sends rows written this long before it: a transaction that
@@ -65,6 +71,7 @@ CHANGED_COLUMNS = ("soticket_inside", "state", "date_closed", "ticket_state")
 _NEXT_LOG_ID = ("SELECT nextval('soticket_scan_log_id_seq'), "
                 "EXISTS (SELECT FROM soticket_code_revocation WHERE code = %s)")
 _NONCE_RE = re.compile(r"[\x21-\x7e]{1,128}")
+_logger = logging.getLogger(__name__)
 _ISO_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,6})?)?(Z|[+-]\d\d:\d\d)?")
 
 
@@ -246,7 +253,9 @@ class SoticketAdmission(models.AbstractModel):
         # a serialization failure (lost race on the nonce) is retried, not an error
         self.env.cr.execute("".join(query), params, log_exceptions=False)
         if not self.env.cr.fetchone():
-            return self._outcome(self._find_nonce(device, user, nonce), replayed=True)
+            log = self._find_nonce(device, user, nonce)
+            self._check_same_scan(log, normalized, gate, direction)
+            return self._outcome(log, replayed=True)
         if changes:
             self._applied(registration, changes)
         bus_notify.notify_after_commit(self.env, door.channel)
@@ -367,6 +376,19 @@ class SoticketAdmission(models.AbstractModel):
         domain = [("nonce", "=", nonce)]
         domain += [("device_id", "=", device.id)] if device else [("device_id", "=", False), ("user_id", "=", user.id)]
         return self.env["soticket.scan.log"].sudo().search(domain, limit=1)
+
+    def _check_same_scan(self, log, normalized, gate, direction):
+        """A nonce already answered comes back: it must be the same scan (code, gate, direction),
+        else the scanner reused a nonce for another scan, which is refused (HTTP 409) rather than
+        answered with the first scan's outcome. Nothing was written for it."""
+        if not log:
+            return
+        log = log.sudo()
+        if (ticket_code.normalize(log.code or "") != normalized or log.gate_id.id != gate.id
+                or log.direction != direction):
+            raise ScannerError(self.env._(
+                "Scan identifier (nonce) %(nonce)s was already used for another scan: give each scan its own "
+                "nonce. This scan was not recorded.", nonce=log.nonce), status=409, code="nonce_mismatch")
 
     def _scan_message(self, vals, registration, changes):
         """The bus message that tells every scanner and staff screen of the event about
@@ -500,6 +522,7 @@ class SoticketAdmission(models.AbstractModel):
         outcomes = [None] * len(scans)
         todo = []
         first_of_nonce = {}
+        first_kwargs = {}
         for index, item in enumerate(scans):
             try:
                 kwargs = self._parse_scan(device, item, offline=True)
@@ -508,9 +531,15 @@ class SoticketAdmission(models.AbstractModel):
                 outcomes[index] = {"nonce": nonce, "error": exc.code, "message": exc.args[0]}
                 continue
             if kwargs["nonce"] in first_of_nonce:  # sent twice in one batch: one outcome for both
+                if not self._same_scan_kwargs(first_kwargs[kwargs["nonce"]], kwargs):
+                    outcomes[index] = {"nonce": kwargs["nonce"], "error": "nonce_mismatch", "message": _(
+                        "Scan identifier (nonce) %(nonce)s was already used for another scan: give each scan its "
+                        "own nonce. This scan was not recorded.", nonce=kwargs["nonce"])}
+                    continue
                 first_of_nonce[kwargs["nonce"]].append(index)
                 continue
             first_of_nonce[kwargs["nonce"]] = [index]
+            first_kwargs[kwargs["nonce"]] = kwargs
             todo.append((index, kwargs))
         # Lock every ticket of the batch up front, in id order (two syncs cannot deadlock).
         ids = []
@@ -520,10 +549,21 @@ class SoticketAdmission(models.AbstractModel):
                 ids.append(payload.ticket_id)
         self._lock_registrations(ids)
         for _index, kwargs in sorted(todo, key=lambda item: (item[1]["scanned_at"], item[0])):
-            outcome = self.admit(**kwargs)
+            try:
+                outcome = self.admit(**kwargs)
+            except ScannerError as exc:  # nonce_mismatch: nothing was written for this scan
+                outcome = {"nonce": kwargs["nonce"], "error": exc.code, "message": exc.args[0]}
             for same in first_of_nonce[kwargs["nonce"]]:
                 outcomes[same] = outcome
         return {"results": outcomes}
+
+    @staticmethod
+    def _same_scan_kwargs(first, other):
+        def code(kwargs):
+            return ticket_code.normalize(kwargs["code"][:MAX_CODE_LEN])
+
+        return (code(first) == code(other) and first["gate"] == other["gate"]
+                and first["direction"] == other["direction"])
 
     @api.model
     @api.private
@@ -602,6 +642,17 @@ class SoticketAdmission(models.AbstractModel):
         }
 
     @api.model
+    def _pairing_rate_limit(self):
+        """(attempts, period): failed pairings a client may make per period."""
+        params = self.env["ir.config_parameter"].sudo()
+        try:
+            limit = int(params.get_param("soticket_scanner.pairing_attempts", PAIRING_ATTEMPTS))
+            minutes = int(params.get_param("soticket_scanner.pairing_period_minutes", PAIRING_PERIOD_MINUTES))
+        except ValueError:
+            limit, minutes = PAIRING_ATTEMPTS, PAIRING_PERIOD_MINUTES
+        return max(limit, 1), timedelta(minutes=max(minutes, 1))
+
+    @api.model
     @api.private
     def api_pair(self, data, ip=None):
         """POST /pair: trade a one-time pairing code for the device token."""
@@ -611,10 +662,21 @@ class SoticketAdmission(models.AbstractModel):
         name = data.get("device_name")
         if name is not None and not isinstance(name, str):
             raise ScannerError(_('"device_name" must be a string.'), code="invalid_field")
+        limit, period = self._pairing_rate_limit()
+        RateLimit = self.env["soticket.rate.limit"].sudo()
+        if RateLimit._limited(PAIRING_SCOPE, ip, limit, period):
+            raise ScannerError(_("Too many failed pairing attempts from this address: wait %(minutes)s minutes, "
+                                 "then try again with a new code.", minutes=int(period.total_seconds() // 60)),
+                               status=429, code="too_many_attempts")
         device, token = self.env["soticket.scanner.device"]._pair(data["pairing_code"], name, ip)
         if not device:
+            # Counted (kept although the request fails); reported once per client, when it reaches the limit.
+            RateLimit._record(PAIRING_SCOPE, ip)
+            if ip and RateLimit._attempts(PAIRING_SCOPE, ip, period) == limit:
+                _logger.warning("Scanner pairing: %s failed attempts from %s within %s minutes, refusing it for now",
+                                limit, ip, int(period.total_seconds() // 60))
             raise ScannerError(_("Unknown or expired pairing code: ask a manager for a new one."), status=401,
-                               code="invalid_pairing_code")
+                               code="invalid_pairing_code", rollback=False)
         now = fields.Datetime.now()
         gate_domain = [("event_id.date_end", ">=", now), ("company_id", "in", [device.company_id.id, False])]
         if device.event_ids:

@@ -167,13 +167,15 @@ class SoticketScannerDevice(models.Model):
         """
         code = normalize_pairing_code(pairing_code)
         if len(code) != PAIRING_CODE_LEN:
+            _logger.debug("Scanner pairing refused (malformed code) from %s", ip or "?")
             return None, None
         device = self.sudo().search([
             ("pairing_code_hash", "=", _hash(code)), ("state", "=", "pairing"),
             ("pairing_expires_at", ">", fields.Datetime.now()),
         ], limit=1)
         if not device:
-            _logger.warning("Scanner pairing refused (unknown or expired code) from %s", ip or "?")
+            # Counted and reported once per client by the caller (api_pair), not logged one by one.
+            _logger.debug("Scanner pairing refused (unknown or expired code) from %s", ip or "?")
             return None, None
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         device.write({
@@ -275,11 +277,13 @@ class SoticketScannerDevice(models.Model):
         return not scope.event_ids or event.id in scope.event_ids
 
     def _may_scan_gate(self, gate, door=None):
-        """``door``: ``gate._door()``, if the caller has it."""
+        """A gate of the scanner's venue and events, and one of its gates if it is restricted to some.
+
+        ``door``: ``gate._door()``, if the caller has it."""
         self.ensure_one()
         scope, door = self._scope(), door or gate._door()
-        if scope.gate_ids:
-            return gate.id in scope.gate_ids
+        if scope.gate_ids and gate.id not in scope.gate_ids:
+            return False
         if door.company_id and door.company_id != scope.company_id:
             return False
         return not scope.event_ids or door.event_id in scope.event_ids

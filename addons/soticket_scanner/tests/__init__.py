@@ -4,5 +4,6 @@ from . import test_door_page
 from . import test_gdpr
 from . import test_offline_policy
 from . import test_registration_desk
+from . import test_scanner_abuse
 from . import test_scanner_api
 from . import test_scanner_messages
