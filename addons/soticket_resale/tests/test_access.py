@@ -32,9 +32,10 @@ class TestResaleAccess(HttpCase, SoticketResaleCase):
     # ------------------------------------------------------------------ item 1: public methods
     @mute_logger("odoo.http")
     def test_portal_cannot_leave_someone_elses_waitlist_entry_over_rpc(self):
-        other, _created = self.Waitlist._soticket_join(self.full_price, "someone@example.com", name="Someone")
+        other, _created = self.Waitlist._soticket_join(self.full_price, "someone@example.com", name="Someone",
+                                                       confirmed=True)
         own, _created = self.Waitlist._soticket_join(self.full_price, "portal@example.com",
-                                                     partner=self.portal.partner_id)
+                                                     partner=self.portal.partner_id, confirmed=True)
         self.authenticate("resale-portal", "resale-portal-pw")
         with self.assertRaisesRegex(JsonRpcException, "odoo.exceptions.AccessError"):
             self._call_kw("soticket.resale.waitlist", "action_leave", [other.ids])
@@ -45,7 +46,7 @@ class TestResaleAccess(HttpCase, SoticketResaleCase):
         self.assertEqual(own.state, "cancelled")
 
     def test_leave_checks_the_caller(self):
-        entry, _created = self.Waitlist._soticket_join(self.full_price, "someone@example.com")
+        entry, _created = self.Waitlist._soticket_join(self.full_price, "someone@example.com", confirmed=True)
         with self.assertRaisesRegex(AccessError, "You can only take your own entries off a waiting list"):
             entry.with_user(self.portal).action_leave()
         self.assertEqual(entry.state, "waiting")
@@ -53,8 +54,10 @@ class TestResaleAccess(HttpCase, SoticketResaleCase):
         self.assertEqual(entry.state, "cancelled")
 
     def test_anonymous_visitor_leaves_with_the_signed_link_only(self):
-        entry, _created = self.Waitlist._soticket_join(self.full_price, "someone@example.com", name="Someone")
-        other, _created = self.Waitlist._soticket_join(self.full_price, "other@example.com", name="Other")
+        entry, _created = self.Waitlist._soticket_join(self.full_price, "someone@example.com", name="Someone",
+                                                       confirmed=True)
+        other, _created = self.Waitlist._soticket_join(self.full_price, "other@example.com", name="Other",
+                                                       confirmed=True)
         self.authenticate(None, None)
         url = entry._soticket_leave_url()
         # A GET (an e-mail link checker) only asks for confirmation.
@@ -122,7 +125,7 @@ class TestResaleAccess(HttpCase, SoticketResaleCase):
         self.assertEqual(listing.buyer_price, 25.0)
 
     def test_waitlist_place_is_not_editable(self):
-        entry, _created = self.Waitlist._soticket_join(self.full_price, "someone@example.com")
+        entry, _created = self.Waitlist._soticket_join(self.full_price, "someone@example.com", confirmed=True)
         with self.assertRaisesRegex(AccessError, "can only be changed by SoTicket itself"):
             entry.with_user(self.officer).write({"position": 0})
         with self.assertRaisesRegex(AccessError, "can only be changed by SoTicket itself"):
