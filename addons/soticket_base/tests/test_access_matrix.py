@@ -48,6 +48,7 @@ MODELS = {
     "soticket.resale.waitlist":             "----  ----  ----  rw--    rwcu    ----    ----",
     "soticket.resale.refund":               "----  ----  ----  r---    rw--    ----    ----",
     "soticket.admission":                   "----  ----  ----  ----    ----    ----    ----",
+    "soticket.rate.limit":                  "----  ----  ----  ----    ----    ----    ----",
     "soticket.scan.log":                    "----  ----  r---  r---    rw--    ----    ----",
     "soticket.scanner.device":              "----  ----  ----  r---    rwcu    ----    ----",
     "soticket.scanner.gate":                "----  ----  r---  r---    rwcu    ----    ----",
@@ -155,6 +156,8 @@ ROUTES = {
     "/soticket/resale/offer/<int:waitlist_id>/<string:token>": (
         "soticket_resale", "public", ["GET", "POST"], TOKEN, {"public": 404, "portal": 404}),
     "/soticket/resale/waitlist/<int:waitlist_id>/<string:token>/leave": (
+        "soticket_resale", "public", ["GET", "POST"], TOKEN, {"public": 404, "portal": 404}),
+    "/soticket/resale/waitlist/<int:waitlist_id>/<string:token>/confirm": (
         "soticket_resale", "public", ["GET", "POST"], TOKEN, {"public": 404, "portal": 404}),
     "/soticket/scanner/v1/pair": (
         "soticket_scanner", "none", None, "one-time pairing code", {"public": 401, SCANNER: 401}),
@@ -370,6 +373,8 @@ class TestAccessMatrix(HttpCase):
             "/soticket/resale/offer/<int:waitlist_id>/<string:token>": f"/soticket/resale/offer/{MISSING_ID}/forged",
             "/soticket/resale/waitlist/<int:waitlist_id>/<string:token>/leave":
                 f"/soticket/resale/waitlist/{self.records.get('waitlist', ticket).id}/forged/leave",
+            "/soticket/resale/waitlist/<int:waitlist_id>/<string:token>/confirm":
+                f"/soticket/resale/waitlist/{self.records.get('waitlist', ticket).id}/forged/confirm",
             "/soticket/scanner/v1/pair": "/soticket/scanner/v1/pair",
             "/soticket/scanner/v1/scan": "/soticket/scanner/v1/scan",
             "/soticket/scanner/v1/sync": "/soticket/scanner/v1/sync",
