@@ -4,6 +4,8 @@
     .venv/bin/python bench/bench_multi_venue.py                    # N = 5, 20; ~5 min on 2 busy cores
     .venv/bin/python bench/bench_multi_venue.py --sizes 5,20,40    # the issue's table (~15 min)
 
+0. The cost of the database listing itself: odoo.service.db.list_dbs(True) per call, stock and
+   cached, in one process (--list-cost-only: only this).
 1. A venue template: a copy of --source (a database with every SoTicket addon installed, e.g.
    the one `make test --db NAME` keeps) with one published event, a gate, a paired scanner and
    --tickets valid tickets. Venues are `CREATE DATABASE stmvNN TEMPLATE` of it, their filestore
@@ -93,6 +95,33 @@ def run_retrying(cmd, log, **kwargs):
                 break
         time.sleep(5)
     raise RuntimeError(f"{cmd[:3]} failed, see {log}")
+
+
+LIST_COST = r"""
+import sys, time
+import odoo
+from odoo.tools import config
+config.parse_config(sys.argv[1:])
+import odoo.service.db as service_db
+def per_call(n=300):
+    started = time.perf_counter()
+    for _ in range(n):
+        service_db.list_dbs(True)
+    return (time.perf_counter() - started) / n * 1000
+stock = per_call()
+from odoo.addons.soticket_hosting import db_cache
+db_cache.install()
+print(f"{stock:.3f} {per_call():.4f}")
+"""
+
+
+def list_cost(odoo, pg):
+    """ms per odoo.service.db.list_dbs(True) (what each cookie-less request pays under dbfilter),
+    stock then with soticket_hosting's cache, in one process."""
+    res = subprocess.run([sys.executable, "-c", LIST_COST, "--addons-path", f"{odoo / 'addons'},{REPO / 'addons'}",
+                          "--db-filter", "^%d$", "--log-level=warn", *pg_args(pg)],
+                         cwd=odoo, capture_output=True, text=True, check=True)
+    return [float(x) for x in res.stdout.split()[-2:]]
 
 
 def say(msg):
@@ -226,13 +255,20 @@ def main():
                         help="a database with every SoTicket addon installed (not in use)")
     parser.add_argument("--sizes", default="5,20")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--requests", type=int, default=6, help="event pages and scans per venue (steady)")
+    parser.add_argument("--requests", type=int, default=8, help="event pages and scans per venue (steady)")
     parser.add_argument("--before-venues", type=int, default=5)
-    parser.add_argument("--tickets", type=int, default=100)
+    parser.add_argument("--tickets", type=int, default=200)
     parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument("--list-cost-only", action="store_true", help="only step 0: the database listing cost")
     args = parser.parse_args()
     sizes = [int(n) for n in args.sizes.split(",")]
     odoo, pg = bootstrap()
+    stock_ms, cached_ms = list_cost(odoo, pg)
+    n_dbs = psql(pg, "SELECT count(*) FROM pg_database")[0][0]
+    say(f"database listing (list_dbs), {n_dbs} databases in the cluster: stock {stock_ms:.2f} ms per request "
+        f"without cookie, cached {cached_ms:.3f} ms")
+    if args.list_cost_only:
+        return
     work = Path(tempfile.mkdtemp(prefix="bench_multi_venue_"))
     data_dir = work / "data"
     log = REPO / ".local" / "logs" / f"bench_multi_venue-{work.name}.log"
@@ -255,6 +291,7 @@ def main():
         n_dbs = psql(pg, "SELECT count(*) FROM pg_database")[0][0]
         say(f"{n_dbs} databases in the PostgreSQL cluster (all listed by stock Odoo on each cookie-less request)")
         venues = []
+        next_ticket = {}  # every scan admits a ticket not scanned before
         for n in sizes:
             started = time.monotonic()
             while len(venues) < n:
@@ -262,7 +299,7 @@ def main():
                 create_db_from_template(pg, venue, TEMPLATE, data_dir, filestore_root(data_dir) / TEMPLATE)
                 venues.append(venue)
             say(f"N={n}: venues created ({time.monotonic() - started:.1f}s); starting the 'after' server")
-            next_ticket = {}
+
             row = {"N": n}
             for variant in ("after", "before"):
                 conf = work / f"odoo-{variant}.conf"
@@ -280,13 +317,18 @@ def main():
                     for venue in subset:
                         for _ in range(2 * args.workers):
                             server.request(f"{venue}.localhost", "GET", fixture["event_url"])
-                    page, scans = steady(server, subset, fixture, args.requests, next_ticket)
+                    # Before/after on the same venues (the first --before-venues), then all N (after).
+                    page, scans = steady(server, venues[:args.before_venues], fixture, args.requests, next_ticket)
+                    page_all, scans_all = (steady(server, subset, fixture, args.requests, next_ticket)
+                                           if variant == "after" else ([], []))
                     rss, nprocs = server.workers_rss_mb()
                     text = server.log_text()
                     row[variant] = {
                         "cold_p50": pct(cold, 50), "cold_max": max(cold),
                         "page_p50": pct(page, 50), "page_p95": pct(page, 95),
                         "scan_p50": pct(scans, 50), "scan_p95": pct(scans, 95),
+                        "all_page_p50": pct(page_all, 50), "all_page_p95": pct(page_all, 95),
+                        "all_scan_p50": pct(scans_all, 50), "all_scan_p95": pct(scans_all, 95),
                         "rss_mb": rss, "procs": nprocs,
                         "recycled": len(re.findall(r"memory limit .* reached|virtual memory limit", text)),
                         "errors": len(re.findall(r" (ERROR|CRITICAL) ", text)),
@@ -300,16 +342,17 @@ def main():
     lru = int(2147483648 / (15 * 1024 * 1024))
     print(f"\nworkers={args.workers}, limit_memory_soft=2 GiB -> registry LRU size {lru} per worker; "
           f"steady = {args.requests} event pages + {args.requests} scans per venue, no cookie")
+    print(f"before/after: the same {args.before_venues} venues; 'all N': every venue, after")
     print("| N | workers RSS (MiB) | cold 1st request p50/max (ms) | event page p50/p95 before -> after (ms) "
-          "| scan p50/p95 before -> after (ms) | workers recycled | ERROR lines |")
-    print("|---|---|---|---|---|---|---|")
+          "| scan p50/p95 before -> after (ms) | all N: page, scan p50/p95 (ms) | workers recycled | ERROR lines |")
+    print("|---|---|---|---|---|---|---|---|")
     for row in rows:
         a, b = row["after"], row["before"]
         print(f"| {row['N']} | {a['rss_mb']:.0f} ({a['procs']} procs) | {a['cold_p50']:.0f} / {a['cold_max']:.0f} "
               f"| {b['page_p50']:.1f}/{b['page_p95']:.1f} -> {a['page_p50']:.1f}/{a['page_p95']:.1f} "
               f"| {b['scan_p50']:.1f}/{b['scan_p95']:.1f} -> {a['scan_p50']:.1f}/{a['scan_p95']:.1f} "
+              f"| {a['all_page_p50']:.1f}/{a['all_page_p95']:.1f}, {a['all_scan_p50']:.1f}/{a['all_scan_p95']:.1f} "
               f"| {a['recycled'] + b['recycled']} | {a['errors'] + b['errors']} |")
-
 
 if __name__ == "__main__":
     main()
