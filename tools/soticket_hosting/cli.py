@@ -18,7 +18,7 @@ company.country_id = env.ref("base.fr")
 if not env["res.lang"]._lang_get("fr_FR"):
     env["res.lang"]._activate_lang("fr_FR")
     env["ir.module.module"].search([("state", "=", "installed")])._update_translations(["fr_FR"])
-if not company.chart_template:
+if company.chart_template != "fr":  # the French chart of accounts (PCG), from l10n_fr_account
     env["account.chart.template"].try_loading("fr", company, install_demo=False)
 env.cr.commit()
 """
@@ -31,8 +31,9 @@ def main(argv=None):
     parser.add_argument("--python", help="Python to run odoo-bin with (default: odoo-bin's own shebang)")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("template", help="install French accounting (l10n_fr, chart of accounts) and French "
-                                        "in the template database, SoTicket addons being already installed")
+    p = sub.add_parser("template", help="install French accounting (l10n_fr_account, the French chart of "
+                                        "accounts) and French in the template database, which already has the "
+                                        "SoTicket addons")
     p.add_argument("--template", required=True)
     p = sub.add_parser("create", help="create a venue database from the template (idempotent)")
     p.add_argument("hostname")
@@ -74,10 +75,10 @@ def main(argv=None):
 
 def run(odoo, args):
     if args.command == "template":
-        odoo_cmd = odoo.cmd("-d", args.template, "-i", "l10n_fr", "--stop-after-init", "--no-http",
+        odoo_cmd = odoo.cmd("-d", args.template, "-i", "l10n_fr_account", "--stop-after-init", "--no-http",
                             "--without-demo=all")
         if subprocess.run(odoo_cmd, check=False).returncode:
-            raise HostingError(f"installing l10n_fr in {args.template} failed")
+            raise HostingError(f"installing l10n_fr_account in {args.template} failed")
         odoo.shell(args.template, TEMPLATE_SCRIPT)
         venues.say(f"{args.template}: French chart of accounts and language ready")
     elif args.command == "create":

@@ -178,8 +178,8 @@ if not env["res.lang"]._lang_get("fr_FR"):  # the template should already speak 
     env["res.lang"]._activate_lang("fr_FR")
     env["ir.module.module"].search([("state", "=", "installed")])._update_translations(["fr_FR"])
 company.partner_id.lang = "fr_FR"
-l10n_fr = env["ir.module.module"].search([("name", "=", "l10n_fr"), ("state", "=", "installed")])
-if l10n_fr and not company.chart_template:
+l10n_fr = env["ir.module.module"].search([("name", "=", "l10n_fr_account"), ("state", "=", "installed")])
+if l10n_fr and company.chart_template != "fr":
     env["account.chart.template"].try_loading("fr", company, install_demo=False)
 url = "https://" + params["hostname"]
 ICP.set_param("web.base.url", url)
