@@ -15,6 +15,10 @@ import pytest
 import requests
 from conftest import OdooServer
 
+from odoo import SUPERUSER_ID
+from odoo import api as odoo_api
+from odoo.modules.registry import Registry
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tools"))
 
@@ -210,3 +214,29 @@ def test_backup_restore_export_and_upgrade(odoo, two_venues, made, tmp_path, ser
     assert archived in venues.purge(odoo)
     assert not odoo.db_exists(archived)
     assert json.loads((odoo.data_dir() / "soticket_hosting" / "archives.json").read_text()).get(archived) is None
+
+
+def test_member_contract_button_then_provision_requested(odoo, template, two_venues, made, test_db):
+    """The cooperative's contract asks for the venue (soticket_hosting_coop); the tool creates it and
+    reports on the contract; a request for a taken hostname is reported as failed."""
+    label, taken = f"htvc{RUN}", two_venues[0]["db"]
+    ids = []
+    with Registry(test_db).cursor() as cr:
+        env = odoo_api.Environment(cr, SUPERUSER_ID, {"lang": "en_US", "tracking_disable": True})
+        for host in (label, taken):
+            partner = env["res.partner"].create({"name": f"Le Moloco {host}", "is_company": True,
+                                                 "vat": "FR40303265045"})
+            contract = env["soticket.coop.contract"].create({
+                "partner_id": partner.id, "venue_url": f"https://{host}.example.fr",
+                "hosting_admin_email": f"direction@{host}.example.fr"})
+            contract.action_request_venue_database()
+            ids.append(contract.id)
+    made.append(label)
+    results = {r["contract_id"]: r for r in venues.provision_requested(odoo, test_db, template)}
+    assert results[ids[0]]["state"] == "done" and results[ids[0]]["db"] == label
+    assert results[ids[1]]["state"] == "failed" and "is taken" in results[ids[1]]["message"]
+    rows = odoo.query("SELECT id, hosting_state, venue_db FROM soticket_coop_contract WHERE id = ANY(%s) ORDER BY id",
+                      [ids], dbname=test_db)
+    assert rows == [(ids[0], "done", label), (ids[1], "failed", taken)]
+    assert venues.recorded_hostname(odoo, label) == f"{label}.example.fr"
+    assert odoo.query("SELECT name FROM res_company WHERE id = 1", dbname=label) == [(f"Le Moloco {label}",)]

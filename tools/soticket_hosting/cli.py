@@ -44,6 +44,10 @@ def main(argv=None):
     p.add_argument("--email", help="the venue's contact e-mail")
     p.add_argument("--admin-email", help="the venue administrator, invited by e-mail")
     p.add_argument("--admin-name")
+    p = sub.add_parser("provision-requested", help="create the venues requested on the cooperative's member "
+                                                   "contracts (button of soticket_hosting_coop) and report on them")
+    p.add_argument("--coop-db", required=True, help="the cooperative's own database")
+    p.add_argument("--template", required=True)
     sub.add_parser("list", help="venue databases and their hostnames")
     p = sub.add_parser("backup", help="dump + filestore of venue databases (all by default), with retention")
     p.add_argument("--dest", required=True)
@@ -85,6 +89,10 @@ def run(odoo, args):
         result = venues.create_venue(odoo, args.hostname, args.template, args.name, vat=args.vat, siret=args.siret,
                                      admin_email=args.admin_email, admin_name=args.admin_name, email=args.email)
         print(json.dumps(result))
+    elif args.command == "provision-requested":
+        results = venues.provision_requested(odoo, args.coop_db, args.template)
+        print(json.dumps(results))
+        return 1 if any(r["state"] == "failed" for r in results) else 0
     elif args.command == "list":
         for db, hostname in venues.venue_dbs(odoo).items():
             print(f"{db}\t{hostname}")

@@ -254,6 +254,30 @@ def create_venue(odoo, hostname, template, name, vat=None, siret=None, admin_ema
     return result
 
 
+def provision_requested(odoo, coop_db, template):
+    """Create the venues requested on the cooperative's member contracts (soticket_hosting_coop's
+    button) and report on each contract: created (its database) or failed (why)."""
+    rows = odoo.query(
+        "SELECT c.id, c.hosting_hostname, c.hosting_admin_email, p.name, p.vat, p.company_registry, p.email "
+        "FROM soticket_coop_contract c JOIN res_partner p ON p.id = c.partner_id "
+        "WHERE c.hosting_state = 'requested' ORDER BY c.id", dbname=coop_db)
+    results = []
+    for contract_id, hostname, admin_email, name, vat, registry, email in rows:
+        db = None
+        try:
+            db = create_venue(odoo, hostname, template, name, vat=vat, siret=registry, admin_email=admin_email,
+                              email=email)["db"]
+            state, message = "done", f"{hostname}: database {db} created, {admin_email} invited"
+        except HostingError as exc:
+            state, message = "failed", str(exc)[:500]
+            say(f"contract {contract_id}: {message}")
+        odoo.query("UPDATE soticket_coop_contract SET hosting_state = %s, hosting_message = %s, "
+                   "venue_db = COALESCE(%s, venue_db), write_date = now() AT TIME ZONE 'UTC' WHERE id = %s",
+                   [state, message, db, contract_id], dbname=coop_db)
+        results.append({"contract_id": contract_id, "state": state, "db": db, "message": message})
+    return results
+
+
 def drop_database(odoo, db):
     odoo.query(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(db)))
     shutil.rmtree(odoo.filestore(db), ignore_errors=True)
