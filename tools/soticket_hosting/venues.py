@@ -54,9 +54,21 @@ class Odoo:
             value = self.options.get(f"db_{key}")
             if value and value != "False":
                 params[key] = value
-        if not params.get("password") and os.environ.get("PASSWORD_FILE"):  # official image's secret
+        if "host" not in params and os.environ.get("HOST") and (os.environ.get("PASSWORD_FILE")
+                                                                 or os.environ.get("PASSWORD")):
+            # The official odoo image passes the connection as HOST/PORT/USER/PASSWORD(_FILE)
+            # variables (its entrypoint turns them into --db_* options), not in odoo.conf.
+            for key in ("host", "port", "user", "password"):
+                if os.environ.get(key.upper()):
+                    params[key] = os.environ[key.upper()]
+        if not params.get("password") and os.environ.get("PASSWORD_FILE"):
             params["password"] = Path(os.environ["PASSWORD_FILE"]).read_text().strip()
         return params
+
+    def _db_args(self):
+        """--db_* options for what odoo.conf does not say itself (the official image's variables)."""
+        return [arg for key, value in self.pg_params().items() if not self.options.get(f"db_{key}")
+                for arg in (f"--db_{key}", value)]
 
     def connect(self, dbname="postgres", retries=30):
         for attempt in range(retries):
@@ -107,8 +119,9 @@ class Odoo:
     # Odoo processes -------------------------------------------------------------------------
     def cmd(self, *args):
         base = [self.python, self.odoo_bin] if self.python else [self.odoo_bin]
-        return [*base, *args[:1], "-c", str(self.conf), *args[1:]] if args and args[0] == "shell" else \
-            [*base, "-c", str(self.conf), *args]
+        if args and args[0] == "shell":
+            return [*base, "shell", "-c", str(self.conf), *self._db_args(), *args[1:]]
+        return [*base, "-c", str(self.conf), *self._db_args(), *args]
 
     def shell(self, db, script, log=None):
         res = subprocess.run(self.cmd("shell", "-d", db, "--no-http", "--log-level=warn", "--max-cron-threads=0"),
