@@ -1,0 +1,2 @@
+# Part of SoTicket. See LICENSE file for full copyright and licensing details.
+from . import test_hosting_request
