@@ -93,6 +93,8 @@ METHODS = {
     ("soticket.coop.contract", "action_activate"): (set(), "contract", ()),
     ("soticket.coop.contract", "action_terminate"): (set(), "contract", ()),
     ("soticket.coop.contract", "action_reopen"): (set(), "contract", ()),
+    # soticket_hosting_coop: the cooperative's managers (not one of these roles)
+    ("soticket.coop.contract", "action_request_venue_database"): (set(), "contract", ()),
     ("soticket.coop.contract", "action_pull_statement"): ({"billing"}, "contract", ()),
     ("soticket.coop.contract", "action_open_pull_wizard"): ("any", None, ()),
     ("soticket.coop.contract", "action_view_statements"): ("any", None, ()),
