@@ -3,6 +3,8 @@ import logging
 
 from markupsafe import Markup
 
+from odoo import SUPERUSER_ID
+from odoo import api
 from odoo import fields
 from odoo import models
 from odoo.exceptions import UserError
@@ -165,7 +167,8 @@ class SaleOrder(models.Model):
 
         def refund():
             with registry.cursor() as cr:
-                env = self.env(cr=cr, su=True)
+                cr.transaction = api.Transaction(registry)
+                env = api.Environment(cr, SUPERUSER_ID, {})
                 env["sale.order"].browse(order_ids)._soticket_process_refunds()
 
         self.env.cr.postcommit.add(refund)

@@ -1,4 +1,5 @@
 # Part of SoTicket. See LICENSE file for full copyright and licensing details.
+from . import test_cart_holds
 from . import test_concurrency
 from . import test_eticket_pdf
 from . import test_gdpr
