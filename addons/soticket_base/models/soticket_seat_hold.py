@@ -22,7 +22,7 @@ _logger = logging.getLogger(__name__)
 SEAT_LOCK_SPACE = 0x50715EA7 & 0x7FFFFFFF
 # Key space of the lock a confirming transaction holds on its backend pid until it ends: a refused
 # buyer waits on it for the in-flight confirmations that made the difference.
-HOLDER_LOCK_SPACE = 0x50715EA8 & 0x7FFFFFFF
+HOLDER_LOCK_SPACE = 0x50715EA9 & 0x7FFFFFFF  # 0x50715EA8 numbers tickets
 # A hold whose transaction neither committed nor rolled back by then (killed worker) is ignored.
 STALE_HOLD_MINUTES = 10
 # How long a refused confirmation waits, at most, for in-flight confirmations to end before the
