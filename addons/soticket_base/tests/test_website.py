@@ -250,6 +250,9 @@ class TestWebsiteShop(SoticketWebsiteCase):
                                              ("subject", "ilike", "could not be confirmed")])
         self.assertEqual(len(mail), 1, "the buyer's e-mail is queued")
         self.assertIn(order.partner_id, mail.recipient_ids)
+        # The cron drops the holds of orders that are no longer carts (and the expired ones).
+        self.env["soticket.seat.hold"]._gc_holds()
+        self.assertFalse(self.env["soticket.seat.hold"].search([("sale_order_id", "=", order.id)]))
         # Exactly once: a retry (post-commit hook and cron) refunds nothing more.
         order._soticket_process_refunds()
         self.env["sale.order"]._cron_soticket_process_refunds()
