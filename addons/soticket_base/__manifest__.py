@@ -15,6 +15,7 @@
         "data/soticket_key_data.xml",
         "report/eticket_reports.xml",
         "data/mail_data.xml",
+        "data/soticket_sale_data.xml",
         "views/eticket_templates.xml",
         "views/event_event_ticket_views.xml",
         "views/event_event_views.xml",
@@ -37,6 +38,7 @@
     "assets": {
         "web.assets_frontend": [
             "soticket_base/static/src/js/payment_form_sold_out.js",
+            "soticket_base/static/src/js/cart_hold_countdown.js",
         ],
         "web.assets_tests": [
             "soticket_base/static/tests/tours/**/*",

@@ -44,9 +44,9 @@ class SoticketWebsiteSale(WebsiteEventSale):
         last_order_id = request.session.get("sale_last_order_id")
         last_order_sudo = request.env["sale.order"].sudo().browse(last_order_id).exists() if last_order_id else None
         if not order_sudo and last_order_sudo and last_order_sudo._soticket_paid_not_confirmed():
-            sold_out_lines = last_order_sudo._soticket_sold_out_lines()
+            sold_out_lines = last_order_sudo._soticket_not_confirmed_lines()
             if sold_out_lines:
-                # Paid, but the seats sold out before the order could be confirmed.
+                # Paid, but the order could not be confirmed: no ticket, the payment is refunded.
                 request.website.sale_reset()
                 return request.render("soticket_base.sold_out_after_payment", {
                     "order": last_order_sudo, "sold_out_lines": sold_out_lines,

@@ -2,6 +2,7 @@
 from . import event_event
 from . import event_event_ticket
 from . import event_registration
+from . import event_registration_mail
 from . import event_registration_staff
 from . import ir_actions_report
 from . import payment_transaction_website

@@ -1,5 +1,6 @@
 # Part of SoTicket. See LICENSE file for full copyright and licensing details.
 from . import test_access_matrix
+from . import test_cart_holds
 from . import test_concurrency
 from . import test_credentials
 from . import test_eticket_pdf

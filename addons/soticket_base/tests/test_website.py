@@ -115,6 +115,11 @@ class SoticketWebsiteCase(HttpCase, SoticketCase):
         self.assertNotIn("error", poll, poll)
         return self._open(poll["result"]["landing_route"])
 
+    def _expire_cart_holds(self, order):
+        """The buyer's cart hold runs out (as if its 15 minutes had passed)."""
+        self.env["soticket.seat.hold"].search([("sale_order_id", "=", order.id)]).write(
+            {"expires_at": fields.Datetime.now() - timedelta(seconds=1)})
+
     def _fill_event_by_box_office(self, seats):
         other = self._sale_order(self.full_price, seats, partner=self.env["res.partner"].create({"name": "Other"}))
         other.action_confirm()
@@ -173,7 +178,9 @@ class TestWebsiteShop(SoticketWebsiteCase):
         order = self._order_tickets_on_website(self.full_price, 2)
         self._open(self._submit_address())
         tickets = order.order_line.registration_ids
-        # Meanwhile the box office sells 9 of the 10 seats: one is left, the cart asks two.
+        # The cart's hold runs out, meanwhile the box office sells 9 of the 10 seats: one is left,
+        # the cart asks two.
+        self._expire_cart_holds(order)
         self._fill_event_by_box_office(9)
 
         answer = self._start_payment(order)
@@ -208,25 +215,64 @@ class TestWebsiteShop(SoticketWebsiteCase):
         self.assertIn("result", self._start_payment(order))
 
     @mute_logger("odoo.addons.soticket_base.models.payment_transaction_website")
-    def test_sold_out_while_paying_leaves_a_quotation_to_refund(self):
+    def test_sold_out_while_paying_is_refunded_automatically(self):
+        """The cart's hold expires, another buyer takes the seats, then the first buyer's
+        payment completes: no ticket, the order is cancelled, the demo provider refunds it,
+        the buyer gets an e-mail and the staff get nothing to do."""
         self.full_price.seats_max = 3
         order = self._order_tickets_on_website(self.full_price, 2)
         self._open(self._submit_address())
         processing_values = self._start_payment(order)["result"]
-        # The box office sells 2 of the 3 full-price seats while the buyer types their card number.
+        # The hold runs out while the buyer types their card number; the box office takes 2 of the 3 seats.
+        self._expire_cart_holds(order)
         self._fill_event_by_box_office(2)
 
         page = self._pay(processing_values)
-        self.assertEqual(order.state, "draft", "no ticket is issued beyond the capacity")
-        self.assertEqual(order.order_line.product_uom_qty, 2)
-        self.assertEqual(set(order.order_line.registration_ids.mapped("ticket_state")), {"pending"})
-        self.assertEqual(order.amount_paid, 50.0)
-        self.assertTrue(order.transaction_ids.is_post_processed, "post-processing does not fail again and again")
-        activity = order.activity_ids
-        self.assertEqual(activity.summary, "Refund: sold out after payment")
-        self.assertIn("only 1 seat(s) left in this category, your cart has 2", page.text)
-        self.assertIn("will refund", page.text)
+        tx = order.transaction_ids
+        self.assertEqual(tx.state, "done")
+        self.assertTrue(tx.is_post_processed, "post-processing does not fail again and again")
+        self.assertEqual(order.state, "cancel", "no ticket is issued beyond the capacity")
+        self.assertEqual(order.soticket_refund_state, "to_refund")
+        self.assertFalse(order.order_line.registration_ids.filtered(lambda r: r.state in ("open", "done")))
+        self.assertIn("1 seat(s) left, 2 asked.", page.text)
+        self.assertIn("Your payment is refunded automatically", page.text)
         self.assertEqual(self.full_price.seats_taken, 2)
+
+        # After the commit (the test cursor never commits: run what the post-commit hook runs).
+        order._soticket_process_refunds()
+        refund = tx.child_transaction_ids
+        self.assertEqual(refund.operation, "refund")
+        self.assertEqual(refund.state, "done")
+        self.assertEqual(refund.amount, -50.0)
+        self.assertEqual(order.soticket_refund_state, "refunded")
+        self.assertFalse(order.activity_ids, "nothing for the staff to do")
+        mail = self.env["mail.mail"].search([("model", "=", "sale.order"), ("res_id", "=", order.id),
+                                             ("subject", "ilike", "could not be confirmed")])
+        self.assertEqual(len(mail), 1, "the buyer's e-mail is queued")
+        self.assertIn(order.partner_id, mail.recipient_ids)
+        # The cron drops the holds of orders that are no longer carts (and the expired ones).
+        self.env["soticket.seat.hold"]._gc_holds()
+        self.assertFalse(self.env["soticket.seat.hold"].search([("sale_order_id", "=", order.id)]))
+        # Exactly once: a retry (post-commit hook and cron) refunds nothing more.
+        order._soticket_process_refunds()
+        self.env["sale.order"]._cron_soticket_process_refunds()
+        self.assertEqual(len(tx.child_transaction_ids), 1)
+
+    @mute_logger("odoo.addons.soticket_base.models.payment_transaction_website",
+                 "odoo.addons.soticket_base.models.sale_order_website")
+    def test_failed_automatic_refund_gives_staff_a_todo(self):
+        self.full_price.seats_max = 3
+        order = self._order_tickets_on_website(self.full_price, 2)
+        self._open(self._submit_address())
+        processing_values = self._start_payment(order)["result"]
+        self._expire_cart_holds(order)
+        self._fill_event_by_box_office(2)
+        self._pay(processing_values)
+        self.demo_provider.support_refund = "none"
+        order._soticket_process_refunds()
+        self.assertEqual(order.soticket_refund_state, "failed")
+        self.assertFalse(order.transaction_ids.child_transaction_ids)
+        self.assertEqual(order.activity_ids.summary, "Refund: paid but not confirmed")
 
     def test_news_consent_is_unticked_and_recorded_only_when_ticked(self):
         self._order_tickets_on_website(self.full_price, 1)

@@ -3,3 +3,4 @@ from . import test_box_office
 from . import test_concurrency
 from . import test_frontend
 from . import test_gdpr
+from . import test_web_rush_allotment

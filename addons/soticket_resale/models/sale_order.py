@@ -136,8 +136,7 @@ class SaleOrder(models.Model):
     # ------------------------------------------------------------------ paid, but the resale ticket went elsewhere
     def _soticket_on_sold_out_after_payment(self, error):
         resale_orders = self.filtered(lambda order: order._soticket_resale_shortages())
-        seat_orders = self.filtered(
-            lambda order: len(order._soticket_seat_shortages()) > len(order._soticket_resale_shortages()))
+        seat_orders = self - resale_orders
         if seat_orders:
             super(SaleOrder, seat_orders)._soticket_on_sold_out_after_payment(error)
         for order in resale_orders - seat_orders:

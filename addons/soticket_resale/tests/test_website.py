@@ -141,7 +141,7 @@ class TestResaleWebsite(SoticketResaleWebsiteCase):
         self.assertEqual(order.state, "draft", "the order is not confirmed into a ticket")
         self.assertEqual(order.amount_paid, 25.0)
         self.assertIn("was bought by another buyer", page.text)
-        self.assertIn("will refund", page.text)
+        self.assertIn("Your payment is refunded automatically", page.text)
         refund = self.env["soticket.resale.refund"].search([("order_id", "=", order.id)])
         self.assertEqual((refund.kind, refund.amount, refund.method, refund.state),
                          ("buyer_unfulfilled", 25.0, "provider", "to_pay"))

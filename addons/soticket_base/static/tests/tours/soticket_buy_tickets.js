@@ -6,7 +6,8 @@ import { registry } from "@web/core/registry";
 /**
  * A visitor buys 2 "Plein tarif" tickets (25.00 each, VAT included) for "Jazz à la Sirène":
  * event page, attendees, address (with the news opt-in, unticked until they tick it),
- * payment with the demo provider, confirmation page, and the e-tickets, which must be PDFs.
+ * payment with the demo provider (the seats held for the cart, with the time left counting
+ * down), confirmation page, and the e-tickets, which must be PDFs.
  * Every step waits for its element: no fixed delay.
  */
 registry.category("web_tour.tours").add("soticket_buy_tickets", {
@@ -107,6 +108,21 @@ registry.category("web_tour.tours").add("soticket_buy_tickets", {
         {
             content: "No delivery line",
             trigger: "body:not(:has(tr#order_delivery))",
+        },
+        {
+            content: "The seats of the cart are held: the time left counts down",
+            trigger: ".o_soticket_cart_hold .o_soticket_cart_hold_left:contains(/^1[45]:[0-5][0-9]$/)",
+            async run() {
+                const output = document.querySelector(".o_soticket_cart_hold_left");
+                const before = output.textContent;
+                const deadline = Date.now() + 5000;
+                while (output.textContent === before) {
+                    if (Date.now() > deadline) {
+                        throw new Error(`The countdown does not run (still ${before})`);
+                    }
+                    await new Promise((resolve) => setTimeout(resolve, 200));
+                }
+            },
         },
         {
             content: "Choose the demo provider",
