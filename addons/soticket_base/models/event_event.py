@@ -134,3 +134,12 @@ class EventEvent(models.Model):
                     self.env, ticket.start_sale_datetime, tz=event.date_tz or "UTC", dt_format="short"),
             })
         return categories
+
+    @api.model
+    def _soticket_archive_sample_events(self):
+        """Demo data: Odoo's own sample events (conferences, fairs…) are unpublished and archived,
+        so that the demo venue shows only its concerts."""
+        samples = self.env["ir.model.data"].sudo().search([
+            ("model", "=", "event.event"), ("module", "not like", "soticket_%")])
+        events = self.sudo().with_context(active_test=False).browse(samples.mapped("res_id")).exists()
+        events.write({"website_published": False, "active": False})

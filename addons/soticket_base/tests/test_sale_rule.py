@@ -225,3 +225,17 @@ class TestSaleRule(SoticketWebsiteCase):
         self.assertIn("7", shown["Plein tarif"][1], "10 seats, 3 sold at the box office")
         self.assertIn("4", shown["Réduit"][1])
         self.assertEqual(reduced.seats_available, 4)
+
+    def test_demo_hides_odoo_sample_events_only(self):
+        sample = self.env["event.event"].create({
+            "name": "Conference", "website_published": True, "date_begin": self.concert.date_begin,
+            "date_end": self.concert.date_end})
+        self.env["ir.model.data"].create({"module": "event", "name": "soticket_test_sample_event",
+                                          "model": "event.event", "res_id": sample.id})
+        self.env["ir.model.data"].create({"module": "soticket_base", "name": "soticket_test_own_event",
+                                          "model": "event.event", "res_id": self.concert.id})
+        self.env["event.event"]._soticket_archive_sample_events()
+        self.assertFalse(sample.active)
+        self.assertFalse(sample.website_published)
+        self.assertTrue(self.concert.active)
+        self.assertTrue(self.concert.website_published)
