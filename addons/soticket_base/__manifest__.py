@@ -30,6 +30,7 @@
         "security/soticket_portal_rules.xml",
         "data/website_data.xml",
         "views/website_templates.xml",
+        "views/website_sale_rule_templates.xml",
         "views/portal_templates.xml",
     ],
     "demo": [

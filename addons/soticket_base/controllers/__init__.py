@@ -2,3 +2,4 @@
 from . import eticket
 from . import portal
 from . import website_sale
+from . import website_sale_rule

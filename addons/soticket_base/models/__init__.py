@@ -9,6 +9,7 @@ from . import payment_transaction_website
 from . import res_partner
 from . import res_partner_consent
 from . import sale_order
+from . import sale_order_sale_rule
 from . import sale_order_website
 from . import soticket_code_revocation
 from . import soticket_rate_limit

@@ -35,7 +35,7 @@ class StatementCase(SoticketCase):
             "name": "Tarif réduit", "event_id": cls.concert.id, "product_id": cls.ticket_product.id,
             "price": 15.0, "category_kind": "reduced",
         })
-        cls.concert.seats_max = 50
+        cls.concert.write({"seats_max": 50, "website_published": True})  # web sales need a published concert
         cls.website = cls.env["website"].search([], limit=1)
         cls.reporting_group = cls.env.ref("soticket_base.group_soticket_reporting")
         cls.coop_user = cls.env["res.users"].create({

@@ -28,6 +28,7 @@ class TestStaffBackOffice(SoticketCase):
     def _sell(self, ticket, qty, partner=None, website=None):
         order = self._sale_order(ticket, qty, partner=partner)
         if website:
+            ticket.event_id.website_published = True  # a web sale needs a published concert
             order.website_id = website
         order.action_confirm()
         return order
@@ -121,7 +122,9 @@ class TestStaffBackOffice(SoticketCase):
         self.assertTrue(website)
         self._sell(self.full_price, 2)                      # back office: 2 x 25
         self._sell(self.full_price, 1, website=website)     # website: 1 x 25
-        self._sell(self.invitation, 1, website=website)     # website: an invitation, 0
+        free = self.env["event.event.ticket"].create({
+            "name": "Entrée libre", "event_id": self.concert.id, "product_id": self.ticket_product.id, "price": 0.0})
+        self._sell(free, 1, website=website)                # website: a free ticket, 0 (no web invitation)
         self._sell(self.full_price, 1)._action_cancel()     # cancelled: not revenue
 
         # The "Sold" filter the "Tickets & revenue" report opens with.

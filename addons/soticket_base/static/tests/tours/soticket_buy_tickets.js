@@ -5,9 +5,9 @@ import { registry } from "@web/core/registry";
 
 /**
  * A visitor buys 2 "Plein tarif" tickets (25.00 each, VAT included) for "Jazz à la Sirène":
- * event page, attendees, address (with the news opt-in, unticked until they tick it),
- * payment with the demo provider (the seats held for the cart, with the time left counting
- * down), confirmation page, and the e-tickets, which must be PDFs.
+ * event page (categories, prices and seats left shown before any click), attendees, address (with the
+ * news opt-in, unticked until they tick it), payment with the demo provider (the seats held for the
+ * cart, with the time left counting down), confirmation page, and the e-tickets, which must be PDFs.
  * Every step waits for its element: no fixed delay.
  */
 registry.category("web_tour.tours").add("soticket_buy_tickets", {
@@ -18,6 +18,16 @@ registry.category("web_tour.tours").add("soticket_buy_tickets", {
             trigger: ".o_wevent_events_list a:contains(Jazz à la Sirène)",
             run: "click",
             expectUnloadPage: true,
+        },
+        {
+            content: "Before any click, the page lists the category with its price paid and its seats left",
+            trigger:
+                ".o_soticket_categories .o_soticket_category:contains(Plein tarif):contains(seat(s) left) " +
+                ".o_soticket_category_price .oe_currency_value:contains(/^25.00$/)",
+        },
+        {
+            content: "Invitations are not offered to buyers",
+            trigger: "body:not(:has(.o_soticket_categories .o_soticket_category:contains(Invitation)))",
         },
         {
             content: "Open the ticket modal",
