@@ -18,44 +18,49 @@ from odoo.tests import new_test_user
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-ROLES = ("public", "portal", "door", "officer", "manager", "reporting", "billing")
+ROLES = ("public", "portal", "door", "officer", "manager", "reporting", "billing", "inspector")
 SCANNER = "scanner"  # a paired scanner's token: the scanner HTTP API only, no user, no RPC
 
 # ------------------------------------------------------------------ models
 # Rights per role, in ROLES order: r(ead) w(rite) c(reate) u(nlink) or "-". Record rules narrow them
 # further (venue, own tickets); server-managed fields are refused even where "w" is allowed
 # (see soticket_base/tools/server_fields.py and test_server_fields.py).
-#                                              public portal door  officer manager report billing
+#                                              public portal door  officer manager report billing  inspect
 MODELS = {
-    "soticket.code.revocation":             "----  ----  ----  r---    r-c-    ----    ----",
-    "soticket.revenue.statement":           "----  ----  ----  ----    rwcu    r---    ----",
-    "soticket.revenue.statement.line":      "----  ----  ----  ----    rwcu    r---    ----",
-    "soticket.revenue.statement.generate":  "----  ----  ----  ----    rwc-    ----    ----",
-    "soticket.forget.buyer":                "----  ----  ----  ----    rwc-    ----    ----",
-    "soticket.seat.hold":                   "----  ----  ----  ----    ----    ----    ----",
-    "soticket.signing.key":                 "----  ----  ----  ----    ----    ----    ----",
-    "soticket.guest.list":                  "----  ----  r---  rwcu    rwcu    ----    ----",
-    "soticket.pos.allotment":               "----  ----  ----  ----    ----    ----    ----",
-    "soticket.pos.seat.hold":               "----  ----  ----  ----    ----    ----    ----",
-    "soticket.pos.session.allotment":       "----  ----  ----  ----    ----    ----    ----",
-    "soticket.coop.contract":               "----  ----  ----  ----    ----    ----    r---",
-    "soticket.coop.network":                "----  ----  ----  ----    ----    ----    r---",
-    "soticket.coop.statement":              "----  ----  ----  ----    ----    ----    rwc-",
-    "soticket.coop.statement.pull":         "----  ----  ----  ----    ----    ----    rwcu",
-    "soticket.coop.statement.import":       "----  ----  ----  ----    ----    ----    rwcu",
-    "soticket.coop.invoice.wizard":         "----  ----  ----  ----    ----    ----    rwcu",
-    "soticket.resale.listing":              "----  ----  ----  rw--    rwc-    ----    ----",
-    "soticket.resale.waitlist":             "----  ----  ----  rw--    rwcu    ----    ----",
-    "soticket.resale.refund":               "----  ----  ----  r---    rw--    ----    ----",
-    "soticket.admission":                   "----  ----  ----  ----    ----    ----    ----",
-    "soticket.rate.limit":                  "----  ----  ----  ----    ----    ----    ----",
-    "soticket.scan.log":                    "----  ----  r---  r---    rw--    ----    ----",
-    "soticket.scanner.device":              "----  ----  ----  r---    rwcu    ----    ----",
-    "soticket.scanner.gate":                "----  ----  r---  r---    rwcu    ----    ----",
+    "soticket.code.revocation":             "----  ----  ----  r---    r-c-    ----    ----    ----",
+    "soticket.revenue.statement":           "----  ----  ----  ----    rwcu    r---    ----    ----",
+    "soticket.revenue.statement.line":      "----  ----  ----  ----    rwcu    r---    ----    ----",
+    "soticket.revenue.statement.generate":  "----  ----  ----  ----    rwc-    ----    ----    ----",
+    "soticket.forget.buyer":                "----  ----  ----  ----    rwc-    ----    ----    ----",
+    "soticket.seat.hold":                   "----  ----  ----  ----    ----    ----    ----    ----",
+    "soticket.signing.key":                 "----  ----  ----  ----    ----    ----    ----    ----",
+    "soticket.guest.list":                  "----  ----  r---  rwcu    rwcu    ----    ----    ----",
+    "soticket.pos.allotment":               "----  ----  ----  ----    ----    ----    ----    ----",
+    "soticket.pos.seat.hold":               "----  ----  ----  ----    ----    ----    ----    ----",
+    "soticket.pos.session.allotment":       "----  ----  ----  ----    ----    ----    ----    ----",
+    "soticket.coop.contract":               "----  ----  ----  ----    ----    ----    r---    ----",
+    "soticket.coop.network":                "----  ----  ----  ----    ----    ----    r---    ----",
+    "soticket.coop.statement":              "----  ----  ----  ----    ----    ----    rwc-    ----",
+    "soticket.coop.statement.pull":         "----  ----  ----  ----    ----    ----    rwcu    ----",
+    "soticket.coop.statement.import":       "----  ----  ----  ----    ----    ----    rwcu    ----",
+    "soticket.coop.invoice.wizard":         "----  ----  ----  ----    ----    ----    rwcu    ----",
+    "soticket.resale.listing":              "----  ----  ----  rw--    rwc-    ----    ----    ----",
+    "soticket.resale.waitlist":             "----  ----  ----  rw--    rwcu    ----    ----    ----",
+    "soticket.resale.refund":               "----  ----  ----  r---    rw--    ----    ----    ----",
+    "soticket.admission":                   "----  ----  ----  ----    ----    ----    ----    ----",
+    "soticket.rate.limit":                  "----  ----  ----  ----    ----    ----    ----    ----",
+    "soticket.scan.log":                    "----  ----  r---  r---    rw--    ----    ----    ----",
+    "soticket.scanner.device":              "----  ----  ----  r---    rwcu    ----    ----    ----",
+    "soticket.scanner.gate":                "----  ----  r---  r---    rwcu    ----    ----    ----",
+    "soticket.fr.operation":                "----  ----  ----  r---    r---    ----    ----    r---",
+    "soticket.fr.receipt":                  "----  ----  ----  r---    r---    ----    ----    r---",
+    "soticket.fr.receipt.line":             "----  ----  ----  r---    r---    ----    ----    r---",
+    "soticket.fr.sibil.declaration":        "----  ----  ----  ----    rw--    ----    ----    r---",
+    "soticket.fr.cnm.declaration":          "----  ----  ----  ----    rw--    ----    ----    r---",
 }
 # Stock models holding SoTicket data, for the roles that must not see more than their own.
 STOCK_MODELS = {
-    "event.registration":                   "----  r---  rwc-  rwc-    rwcu    ----    ----",
+    "event.registration":                   "----  r---  rwc-  rwc-    rwcu    ----    ----    ----",
 }
 OPERATIONS = ("read", "write", "create", "unlink")
 
@@ -128,6 +133,15 @@ METHODS = {
     ("soticket.scan.log", "action_mark_reviewed"): ({"manager"}, "missing", ()),
     ("soticket.scanner.device", "action_generate_pairing_code"): ({"manager"}, "missing", ()),
     ("soticket.scanner.device", "action_revoke"): ({"manager"}, "missing", ()),
+    # soticket_l10n_fr (the tax inspector reads and exports, never changes)
+    ("event.event", "action_soticket_fr_issue_receipt"): (STAFF, "event", ()),
+    ("event.event", "action_soticket_fr_view_receipts"): ("any", None, ()),
+    ("soticket.fr.receipt", "action_download_pdf"): ("any", None, ()),
+    ("soticket.fr.sibil.declaration", "action_send"): ({"manager"}, "missing", ()),
+    ("soticket.fr.sibil.declaration", "action_export_csv"): ("any", None, ()),
+    ("soticket.fr.cnm.declaration", "action_mark_declared"): ({"manager"}, "missing", ()),
+    ("soticket.fr.cnm.declaration", "action_export_csv"): ("any", None, ()),
+    ("soticket.fr.cnm.declaration", "action_export_pdf"): ("any", None, ()),
 }
 # ORM methods SoTicket overrides: covered by the model rights and the server-managed fields.
 ORM_METHODS = {"create", "write", "unlink", "copy", "init", "read", "search", "default_get"}
@@ -189,6 +203,8 @@ class TestAccessMatrix(HttpCase):
             "manager": "base.group_user,event.group_event_manager",
             "reporting": "soticket_base.group_soticket_reporting",
             "billing": "base.group_user,account.group_account_invoice",
+            "inspector": "base.group_user,soticket_l10n_fr.group_soticket_fr_inspector"
+                         if "soticket_l10n_fr" in cls.installed else "base.group_user",
         }
         cls.users = {"public": cls.env.ref("base.public_user")}
         for role, group_ids in groups.items():
