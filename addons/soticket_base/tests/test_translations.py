@@ -21,6 +21,12 @@ class TestFrenchTranslations(TransactionCase):
             missing = sorted(terms - translated)
             self.assertFalse(missing, f"{module.name}: terms without a French translation in i18n/fr.po "
                                       f"(run `make i18n`, then translate): {missing[:20]}")
+            # Odoo loads fr.po merged into the addon's .pot (PoFileReader): a term missing from the
+            # .pot is dropped at load time, so its translation never reaches a user.
+            pot = polib.pofile(f"{get_module_path(module.name)}/i18n/{module.name}.pot")
+            not_in_pot = sorted(terms - {entry.msgid for entry in pot})
+            self.assertFalse(not_in_pot, f"{module.name}: terms missing from i18n/{module.name}.pot, so their "
+                                         f"French translation is never loaded (run `make i18n`): {not_in_pot[:20]}")
 
     def test_sold_out_message_reaches_a_french_user_in_french(self):
         self.env["res.lang"]._activate_lang("fr_FR")
