@@ -159,6 +159,12 @@ ROUTES = {
     "/my/tickets": ("soticket_base", "user", ["GET"], "login; lists own tickets only", {"public": 303, "portal": 200}),
     "/shop/address/submit": ("soticket_base", "public", ["POST"], "stock checkout (the cart of the session)", {}),
     "/shop/payment/validate": ("soticket_base", "public", None, "stock checkout (the cart of the session)", {}),
+    '/event/<model("event.event"):event>/registration/new': (
+        "soticket_base", "public", ["POST"], "stock form; the buyer's rule (published event, categories, window, max)",
+        {}),
+    '/event/<model("event.event"):event>/registration/confirm': (
+        "soticket_base", "public", ["POST"], "stock form; the buyer's rule (published event, categories, window, max)",
+        {}),
     "/soticket/resale/<int:registration_id>/<string:token>": (
         "soticket_resale", "public", ["GET"], TOKEN, {"public": 404, "portal": 404}),
     "/soticket/resale/<int:registration_id>/<string:token>/list": (
