@@ -6,8 +6,8 @@ from . import test_credentials
 from . import test_eticket_pdf
 from . import test_gdpr
 from . import test_revenue_statement
-from . import test_server_fields
 from . import test_sale_rule
+from . import test_server_fields
 from . import test_signing_key
 from . import test_staff
 from . import test_ticket_code
