@@ -1,4 +1,6 @@
 # Part of SoTicket. See LICENSE file for full copyright and licensing details.
+# First: models below inherit it.
+from . import soticket_server_fields_mixin  # isort: skip
 from . import event_event
 from . import event_event_ticket
 from . import event_registration

@@ -1,10 +1,7 @@
 # Part of SoTicket. See LICENSE file for full copyright and licensing details.
-from odoo import api
 from odoo import models
 from odoo.exceptions import AccessError
 from odoo.exceptions import UserError
-
-from ..tools.server_fields import check_server_fields
 
 RESENDABLE_STATES = ("valid", "admitted")
 # What the ticket was sold for, its refund and its fiscal number: set by the sale, refund and
@@ -15,16 +12,9 @@ SERVER_FIELDS = frozenset({"price_paid", "price_paid_untaxed", "refunded", "refu
 class EventRegistration(models.Model):
     """What the venue staff does on tickets from the back office."""
 
-    _inherit = "event.registration"
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        check_server_fields(self, vals_list, SERVER_FIELDS)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        check_server_fields(self, vals, SERVER_FIELDS)
-        return super().write(vals)
+    _name = "event.registration"
+    _inherit = ["event.registration", "soticket.server.fields.mixin"]
+    _soticket_server_fields = SERVER_FIELDS
 
     def _soticket_check_ticket_staff(self):
         """Reissuing and resending are back-office actions: door staff (Registration Desk) may

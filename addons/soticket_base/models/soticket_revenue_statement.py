@@ -13,8 +13,6 @@ from odoo import fields
 from odoo import models
 from odoo.exceptions import UserError
 
-from ..tools.server_fields import check_server_fields
-
 STATEMENT_FORMAT = "soticket.revenue.statement/1"
 CHANNELS = [
     ("web", "Website"),
@@ -43,6 +41,8 @@ class SoticketRevenueStatement(models.Model):
     """
 
     _name = "soticket.revenue.statement"
+    _inherit = ["soticket.server.fields.mixin"]
+    _soticket_server_fields = SERVER_FIELDS
     _description = "Revenue statement"
     _order = "date_from desc, date_to desc, id desc"
 
@@ -87,15 +87,6 @@ class SoticketRevenueStatement(models.Model):
             statement.net_taxed = sum(statement.line_ids.mapped("net_taxed"))
             statement.ticket_net_untaxed = sum(tickets.mapped("net_untaxed"))
             statement.resale_fees_untaxed = sum(fees.mapped("net_untaxed"))
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        check_server_fields(self, vals_list, SERVER_FIELDS)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        check_server_fields(self, vals, SERVER_FIELDS)
-        return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_final(self):

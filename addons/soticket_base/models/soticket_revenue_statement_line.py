@@ -1,9 +1,7 @@
 # Part of SoTicket. See LICENSE file for full copyright and licensing details.
-from odoo import api
 from odoo import fields
 from odoo import models
 
-from ..tools.server_fields import check_server_fields
 from .soticket_revenue_statement import AMOUNT_KEYS
 from .soticket_revenue_statement import CHANNELS
 
@@ -16,6 +14,8 @@ class SoticketRevenueStatementLine(models.Model):
     """One sales channel of a revenue statement: counts and amounts, nothing about buyers."""
 
     _name = "soticket.revenue.statement.line"
+    _inherit = ["soticket.server.fields.mixin"]
+    _soticket_server_fields = SERVER_FIELDS
     _description = "Revenue statement line"
     _order = "statement_id, id"
     _rec_name = "channel"
@@ -32,15 +32,6 @@ class SoticketRevenueStatementLine(models.Model):
     refunds_taxed = fields.Monetary("Refunds (incl. VAT)", readonly=True)
     net_untaxed = fields.Monetary("Net (excl. VAT)", readonly=True)
     net_taxed = fields.Monetary("Net (incl. VAT)", readonly=True)
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        check_server_fields(self, vals_list, SERVER_FIELDS)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        check_server_fields(self, vals, SERVER_FIELDS)
-        return super().write(vals)
 
     _sql_constraints = [
         ("channel_uniq", "unique(statement_id, channel)", "A statement has one line per sales channel."),

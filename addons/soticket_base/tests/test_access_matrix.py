@@ -49,6 +49,7 @@ MODELS = {
     "soticket.resale.refund":               "----  ----  ----  r---    rw--    ----    ----    ----",
     "soticket.admission":                   "----  ----  ----  ----    ----    ----    ----    ----",
     "soticket.rate.limit":                  "----  ----  ----  ----    ----    ----    ----    ----",
+    "soticket.server.fields.mixin":         "----  ----  ----  ----    ----    ----    ----    ----",
     "soticket.scan.log":                    "----  ----  r---  r---    rw--    ----    ----    ----",
     "soticket.scanner.device":              "----  ----  ----  r---    rwcu    ----    ----    ----",
     "soticket.scanner.gate":                "----  ----  r---  r---    rwcu    ----    ----    ----",

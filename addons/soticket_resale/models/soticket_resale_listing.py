@@ -5,7 +5,6 @@ from datetime import timedelta
 from odoo import api
 from odoo import fields
 from odoo import models
-from odoo.addons.soticket_base.tools.server_fields import check_server_fields
 from odoo.exceptions import UserError
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
@@ -49,7 +48,8 @@ class SoticketResaleListing(models.Model):
 
     _name = "soticket.resale.listing"
     _description = "Resale listing"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "soticket.server.fields.mixin"]
+    _soticket_server_fields = SERVER_FIELDS
     _order = "id desc"
 
     name = fields.Char("Reference", compute="_compute_name", store=True)
@@ -109,15 +109,6 @@ class SoticketResaleListing(models.Model):
         ("price_positive", "CHECK(price > 0)", "Only a paid ticket can be resold."),
         ("payout_not_negative", "CHECK(seller_payout >= 0)", "The seller's part of the fee exceeds the face value."),
     ]
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        check_server_fields(self, vals_list, SERVER_FIELDS)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        check_server_fields(self, vals, SERVER_FIELDS)
-        return super().write(vals)
 
     def init(self):
         # One open listing per ticket, whatever the timing of two requests.

@@ -6,7 +6,6 @@ import odoo
 from odoo import api
 from odoo import fields
 from odoo import models
-from odoo.addons.soticket_base.tools.server_fields import check_server_fields
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 from odoo.tools import format_amount
@@ -43,7 +42,8 @@ class SoticketResaleRefund(models.Model):
 
     _name = "soticket.resale.refund"
     _description = "Resale refund"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "soticket.server.fields.mixin"]
+    _soticket_server_fields = SERVER_FIELDS
     _order = "id desc"
 
     name = fields.Char("Reference", compute="_compute_name", store=True)
@@ -79,15 +79,6 @@ class SoticketResaleRefund(models.Model):
     _sql_constraints = [
         ("amount_not_negative", "CHECK(amount >= 0)", "A refund amount cannot be negative."),
     ]
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        check_server_fields(self, vals_list, SERVER_FIELDS)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        check_server_fields(self, vals, SERVER_FIELDS)
-        return super().write(vals)
 
     @api.depends("kind")
     def _compute_name(self):

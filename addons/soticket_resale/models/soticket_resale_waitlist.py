@@ -7,7 +7,6 @@ from odoo import api
 from odoo import fields
 from odoo import models
 from odoo import tools
-from odoo.addons.soticket_base.tools.server_fields import check_server_fields
 from odoo.exceptions import AccessError
 from odoo.exceptions import UserError
 from odoo.tools import SQL
@@ -48,7 +47,8 @@ class SoticketResaleWaitlist(models.Model):
 
     _name = "soticket.resale.waitlist"
     _description = "Resale waiting list entry"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "soticket.server.fields.mixin"]
+    _soticket_server_fields = SERVER_FIELDS
     _order = "event_ticket_id, position, id"
 
     event_id = fields.Many2one("event.event", "Event", related="event_ticket_id.event_id", store=True, index=True)
@@ -66,15 +66,6 @@ class SoticketResaleWaitlist(models.Model):
     offer_listing_id = fields.Many2one("soticket.resale.listing", "Ticket offered", readonly=True)
     offered_at = fields.Datetime("Offered on", readonly=True)
     offer_until = fields.Datetime("Offer valid until", readonly=True)
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        check_server_fields(self, vals_list, SERVER_FIELDS)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        check_server_fields(self, vals, SERVER_FIELDS)
-        return super().write(vals)
 
     def init(self):
         # (replaces the index without the unconfirmed entries)

@@ -4,7 +4,6 @@ import functools
 from odoo import api
 from odoo import fields
 from odoo import models
-from odoo.addons.soticket_base.tools.server_fields import check_server_fields
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
@@ -37,6 +36,8 @@ class SoticketScanLog(models.Model):
     """
 
     _name = "soticket.scan.log"
+    _inherit = ["soticket.server.fields.mixin"]
+    _soticket_server_fields = SERVER_FIELDS
     _description = "Door scan"
     _order = "id desc"
     _rec_name = "result"
@@ -87,15 +88,6 @@ class SoticketScanLog(models.Model):
         results = dict(self._fields["result"]._description_selection(self.env))
         for log in self:
             log.display_name = f"{results.get(log.result, '')} — {log.registration_id.display_name or '?'}"
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        check_server_fields(self, vals_list, SERVER_FIELDS)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        check_server_fields(self, vals, SERVER_FIELDS)
-        return super().write(vals)
 
     def action_mark_reviewed(self):
         self.check_access("write")
