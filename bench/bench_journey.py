@@ -92,8 +92,10 @@ def prepare(rpc, args, run_id, server_url):
     provider = rpc.ref("payment.payment_provider_demo")
     if rpc("payment.provider", "read", [[provider]], fields=["state"])[0]["state"] != "test":
         rpc("payment.provider", "write", [[provider], {"state": "test", "is_published": True}])
-    # Enabling the provider on a database made without demo data leaves it two payment method lines
-    # in its journal, and every payment's post-processing then fails: keep one.
+    # The provider's payment method line is made lazily by the first read of its journal: read it once
+    # now, or the first concurrent payments each make one, and every payment's post-processing then
+    # fails on two lines ("Expected singleton"). Then keep one line, whatever happened before.
+    rpc("payment.provider", "read", [[provider]], fields=["journal_id"])
     lines = rpc("account.payment.method.line", "search", [[("payment_provider_id", "=", provider)]], order="id")
     if len(lines) > 1:
         rpc("account.payment.method.line", "unlink", [lines[1:]])
