@@ -121,13 +121,10 @@ class EventEvent(models.Model):
         website = self.env["website"].get_current_website()
         tax_included = website.show_line_subtotals_tax_selection != "tax_excluded"
         now = fields.Datetime.now()
-        event_left = max(event.seats_available, 0) if event.seats_limited and event.seats_max else None
+        seats_left_per_ticket = self.env["soticket.seat.hold"].sudo()._seats_left(event)
         categories = []
         for ticket in event.event_ticket_ids.filtered(lambda t: t.category_kind != "invitation").sorted("sequence"):
-            lefts = [left for left in (
-                event_left, max(ticket.seats_available, 0) if ticket.seats_limited and ticket.seats_max else None,
-            ) if left is not None]
-            seats_left = min(lefts) if lefts else None
+            seats_left = seats_left_per_ticket[ticket.id]
             if ticket.start_sale_datetime and ticket.start_sale_datetime > now:
                 status = "upcoming"
             elif ticket.end_sale_datetime and ticket.end_sale_datetime <= now:

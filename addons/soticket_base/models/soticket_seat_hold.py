@@ -284,6 +284,22 @@ class SoticketSeatHold(models.Model):
         in_flight[None] = sum(in_flight.values())
         return {"taken": taken, "in_flight": in_flight, "pids": pids}
 
+    @api.model
+    def _seats_left(self, event):
+        """What buyers see before any click, from the same count as the cart and the confirmation:
+        {None: seats left for the event, ticket_id: seats left in that category}, ``None`` where
+        there is no limit."""
+        self.env["event.registration"].flush_model()
+        taken = self._count(self.env.cr, event, [], [])["taken"]
+        event_left = (max(event.seats_max - sum(taken.values()), 0)
+                      if event.seats_limited and event.seats_max else None)
+        left = {None: event_left}
+        for ticket in event.event_ticket_ids:
+            own = max(ticket.seats_max - taken.get(ticket.id, 0), 0) if ticket.seats_max else None
+            lefts = [n for n in (event_left, own) if n is not None]
+            left[ticket.id] = min(lefts) if lefts else None
+        return left
+
     @staticmethod
     def _asked(regs):
         asked = defaultdict(int)

@@ -174,6 +174,15 @@ class TestWebsiteShop(SoticketWebsiteCase):
             self.assertTrue(response.content.startswith(b"%PDF-"))
 
     @mute_logger("odoo.http")
+    def test_event_page_counts_the_seats_held_in_carts(self):
+        """The seats left shown before any click come from the one seat count: a cart's held seats
+        are not offered to the next visitor."""
+        self._order_tickets_on_website(self.full_price, 2)
+        page = html.fromstring(self._open(f"/event/{self.concert.id}/register").text)
+        seats = page.xpath("string(//*[hasclass('o_soticket_category')][.//*[hasclass('o_soticket_category_name')]"
+                           "[normalize-space()='Plein tarif']]//*[hasclass('o_soticket_category_seats')])")
+        self.assertIn("8", seats.split(), "10 seats, 2 held in a cart")
+
     def test_sold_out_before_payment_keeps_the_cart(self):
         order = self._order_tickets_on_website(self.full_price, 2)
         self._open(self._submit_address())
