@@ -32,6 +32,7 @@
         "views/website_templates.xml",
         "views/website_sale_rule_templates.xml",
         "views/portal_templates.xml",
+        "views/res_config_settings_views.xml",
     ],
     "demo": [
         "data/soticket_demo.xml",

@@ -8,6 +8,7 @@ from . import event_registration_mail
 from . import event_registration_staff
 from . import ir_actions_report
 from . import payment_transaction_website
+from . import res_config_settings
 from . import res_partner
 from . import res_partner_consent
 from . import sale_order

@@ -139,3 +139,11 @@ class TestStaffBackOffice(SoticketCase):
         by_channel = {
             g["sale_channel"]: (g["sale_channel_count"], g["price_paid"], g["price_paid_untaxed"]) for g in groups}
         self.assertEqual(by_channel, {"backoffice": (2, 50.0, 50.0), "web": (2, 25.0, 25.0)})
+
+    def test_cart_hold_time_is_a_setting(self):
+        """Staff set how long a cart keeps its seats in the Events settings; the seat count uses it."""
+        self.env["res.config.settings"].create({"soticket_cart_hold_minutes": 25,
+                                                "soticket_cart_hold_payment_extension_minutes": 30}).execute()
+        holds = self.env["soticket.seat.hold"]
+        self.assertEqual((holds._cart_hold_minutes(), holds._payment_extension_minutes()), (25, 30))
+        self.assertEqual(self.env["res.config.settings"].create({}).soticket_cart_hold_minutes, 25)
