@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytz
 
+from odoo import api
 from odoo import fields
 from odoo import models
 
@@ -37,10 +38,14 @@ class EventEvent(models.Model):
             return False
         if self.date_begin <= now:
             return True
-        tz = pytz.timezone(self.date_tz or "Europe/Paris")
+        return self.date_begin < self._soticket_night_end(now, self.date_tz)
+
+    @api.model
+    def _soticket_night_end(self, now, tz_name):
+        """When the night of ``now`` ends (6:00 local time in ``tz_name``), as a naive UTC datetime."""
+        tz = pytz.timezone(tz_name or "Europe/Paris")
         local_now = pytz.utc.localize(now).astimezone(tz)
         night_end = datetime.combine(local_now.date() + timedelta(days=1), time(6, 0))
         if local_now.hour < 6:
             night_end -= timedelta(days=1)
-        night_end_utc = tz.localize(night_end).astimezone(pytz.utc).replace(tzinfo=None)
-        return self.date_begin < night_end_utc
+        return tz.localize(night_end).astimezone(pytz.utc).replace(tzinfo=None)

@@ -7,6 +7,16 @@ from odoo import fields
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
 
+def tonight_dates(env, now, starts_in=timedelta(hours=2), duration=timedelta(hours=3)):
+    """Dates of a concert the box office sells tonight whatever the hour the tests run: it starts in
+    ``starts_in``, or, in the small hours when the night ends sooner (6:00 in Paris), it began half an
+    hour ago (under way)."""
+    begin = now + starts_in
+    if begin >= env["event.event"]._soticket_night_end(now, "Europe/Paris"):
+        begin = now - timedelta(minutes=30)
+    return begin, begin + duration
+
+
 def box_office_fixtures(env, *, seats_max=10, name="Jazz à la Sirène", starts_in=timedelta(hours=2)):
     """A concert tonight (25 € full price, 15 € reduced, free invitations) sold by a register.
 
@@ -20,12 +30,12 @@ def box_office_fixtures(env, *, seats_max=10, name="Jazz à la Sirène", starts_
         "name": "Concert ticket", "type": "service", "service_tracking": "event", "available_in_pos": True,
         "list_price": 25.0, "taxes_id": [Command.set(vat.ids)], "company_id": company.id,
     })
-    now = fields.Datetime.now()
+    date_begin, date_end = tonight_dates(env, fields.Datetime.now(), starts_in)
     concert = env["event.event"].create({
         "name": name,
         "company_id": company.id,
-        "date_begin": now + starts_in,
-        "date_end": now + starts_in + timedelta(hours=3),
+        "date_begin": date_begin,
+        "date_end": date_end,
         "date_tz": "Europe/Paris",
         "seats_limited": True,
         "seats_max": seats_max,

@@ -12,7 +12,6 @@ import random
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
 
 from psycopg2 import OperationalError
 
@@ -26,6 +25,7 @@ from odoo.tests import TransactionCase
 from odoo.tests import tagged
 
 from .common import BoxOfficeMixin
+from .common import tonight_dates
 
 _logger = logging.getLogger(__name__)
 RUSH_TIMEOUT = 240  # seconds; a sale blocked longer than this is a failure, not a hang
@@ -45,10 +45,12 @@ class TestDoorAndWebRush(SeparateTransactionsMixin, BoxOfficeMixin, TransactionC
                 "name": "Rush door ticket", "type": "service", "service_tracking": "event",
                 "available_in_pos": True, "list_price": 20.0, "taxes_id": False,
             })
+            tonight = tonight_dates(env, now)
             event = env["event.event"].create({
                 "name": "Door rush concert",
-                "date_begin": now + timedelta(hours=2),
-                "date_end": now + timedelta(hours=5),
+                "date_begin": tonight[0],
+                "date_end": tonight[1],
+                "date_tz": "Europe/Paris",
                 "seats_limited": True,
                 "seats_max": seats_max,
                 "event_ticket_ids": [Command.create({"name": "Rush door", "product_id": product.id, "price": 20.0})],

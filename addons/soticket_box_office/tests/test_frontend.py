@@ -7,6 +7,8 @@ from odoo.addons.point_of_sale.tests.test_frontend import TestPointOfSaleHttpCom
 from odoo.addons.soticket_base.tools import ticket_code
 from odoo.tests import tagged
 
+from .common import tonight_dates
+
 
 @tagged("post_install", "-at_install")
 class TestBoxOfficeTour(TestPointOfSaleHttpCommon):
@@ -24,8 +26,8 @@ class TestBoxOfficeTour(TestPointOfSaleHttpCommon):
         cls.concert = cls.env["event.event"].create({
             "name": "Tonight at the Sirène",
             "user_id": cls.pos_admin.id,
-            "date_begin": now + timedelta(hours=2),
-            "date_end": now + timedelta(hours=5),
+            "date_begin": tonight_dates(cls.env, now)[0],
+            "date_end": tonight_dates(cls.env, now)[1],
             "date_tz": "Europe/Paris",
             "seats_limited": True,
             "seats_max": 8,
