@@ -89,6 +89,18 @@ class SoticketWebsiteCase(HttpCase, SoticketCase):
         self.assertEqual(order.order_line.mapped("product_uom_qty"), [qty])
         return order
 
+    def _pay_after_the_seats_went(self):
+        """A cart of 2 "Plein tarif" (3 seats) starts its payment; the hold runs out while the buyer types
+        their card number, the box office takes 2 of the 3 seats, then the payment completes.
+        :return: (the order, the page the buyer lands on)"""
+        self.full_price.seats_max = 3
+        order = self._order_tickets_on_website(self.full_price, 2)
+        self._open(self._submit_address())
+        processing_values = self._start_payment(order)["result"]
+        self._expire_cart_holds(order)
+        self._fill_event_by_box_office(2)
+        return order, self._pay(processing_values)
+
     def _submit_address(self, email="camille@example.com", **extra):
         data = {
             "name": "Camille Martin", "email": email, "phone": "06 12 34 56 78", "street": "12 rue de la Paix",
@@ -228,15 +240,7 @@ class TestWebsiteShop(SoticketWebsiteCase):
         """The cart's hold expires, another buyer takes the seats, then the first buyer's
         payment completes: no ticket, the order is cancelled, the demo provider refunds it,
         the buyer gets an e-mail and the staff get nothing to do."""
-        self.full_price.seats_max = 3
-        order = self._order_tickets_on_website(self.full_price, 2)
-        self._open(self._submit_address())
-        processing_values = self._start_payment(order)["result"]
-        # The hold runs out while the buyer types their card number; the box office takes 2 of the 3 seats.
-        self._expire_cart_holds(order)
-        self._fill_event_by_box_office(2)
-
-        page = self._pay(processing_values)
+        order, page = self._pay_after_the_seats_went()
         tx = order.transaction_ids
         self.assertEqual(tx.state, "done")
         self.assertTrue(tx.is_post_processed, "post-processing does not fail again and again")
@@ -270,13 +274,7 @@ class TestWebsiteShop(SoticketWebsiteCase):
     @mute_logger("odoo.addons.soticket_base.models.payment_transaction_website",
                  "odoo.addons.soticket_base.models.sale_order_website")
     def test_failed_automatic_refund_gives_staff_a_todo(self):
-        self.full_price.seats_max = 3
-        order = self._order_tickets_on_website(self.full_price, 2)
-        self._open(self._submit_address())
-        processing_values = self._start_payment(order)["result"]
-        self._expire_cart_holds(order)
-        self._fill_event_by_box_office(2)
-        self._pay(processing_values)
+        order, _page = self._pay_after_the_seats_went()
         self.demo_provider.support_refund = "none"
         order._soticket_process_refunds()
         self.assertEqual(order.soticket_refund_state, "failed")
